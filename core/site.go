@@ -1,0 +1,48 @@
+package core
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Site is one Plausible site that hookwatch watches. Domain is the name the
+// user knows it by; PlausibleID is the numeric site_id that Plausible writes
+// into ClickHouse's events_v2 and never shows in its own UI.
+type Site struct {
+	ID          int64     `json:"id"`
+	Domain      string    `json:"domain"`
+	PlausibleID uint64    `json:"site_id"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Validate reports the first rule the site breaks.
+func (s *Site) Validate() error {
+	d := strings.TrimSpace(s.Domain)
+	switch {
+	case d == "":
+		return FieldErrorf("domain", "is required")
+	case d != s.Domain:
+		return FieldErrorf("domain", "must not have leading or trailing spaces")
+	case len(d) > 253:
+		return FieldErrorf("domain", "must be at most 253 characters")
+	case strings.ContainsAny(d, " \t/\\?#@"):
+		return FieldErrorf("domain", "must be a bare domain such as example.com, without scheme, path or spaces")
+	case s.PlausibleID == 0:
+		return FieldErrorf("site_id", "must be an integer ≥ 1 (find it with `hookwatch site discover`)")
+	}
+	return nil
+}
+
+// SiteService stores sites. Implementations return ENOTFOUND for a missing
+// domain and ECONFLICT for a duplicate domain or site_id.
+type SiteService interface {
+	CreateSite(ctx context.Context, s *Site) error
+	FindSites(ctx context.Context) ([]*Site, error)
+	FindSiteByDomain(ctx context.Context, domain string) (*Site, error)
+	// DeleteSite removes a site with its goals. A site that still has
+	// webhooks is refused with ECONFLICT unless force is set, in which case
+	// its webhooks and their deliveries go too.
+	DeleteSite(ctx context.Context, domain string, force bool) error
+}

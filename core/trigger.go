@@ -1,0 +1,112 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// AlertState is the persisted state of one traffic alert of one webhook.
+type AlertState struct {
+	// Firing is set from the firing until the condition clears.
+	Firing    bool
+	LastFired time.Time
+}
+
+// AlertStep is what one evaluation of an alert decided.
+type AlertStep struct {
+	Next    AlertState
+	Fire    bool // send the alert
+	Resolve bool // send its resolved event
+}
+
+// EvaluateAlert applies one observation of an alert's condition. An alert
+// fires when its condition holds and it is not already firing, unless it
+// fired less than cooldown ago; a held-back alert fires as soon as the
+// cooldown ends if the condition still holds. It resolves once when the
+// condition clears after a firing. The zero state is clear, so a condition
+// that already holds when a webhook is added fires at once.
+func EvaluateAlert(st AlertState, cond bool, now time.Time, cooldown time.Duration) AlertStep {
+	step := AlertStep{Next: st}
+	switch {
+	case cond && !st.Firing:
+		if st.LastFired.IsZero() || now.Sub(st.LastFired) >= cooldown {
+			step.Fire = true
+			step.Next = AlertState{Firing: true, LastFired: now}
+		}
+	case !cond && st.Firing:
+		step.Resolve = true
+		step.Next.Firing = false
+	}
+	return step
+}
+
+// AlertKey names one alert: a webhook's spike or drop alert.
+type AlertKey struct {
+	WebhookID int64
+	Type      EventType // EventSpike or EventDrop
+}
+
+// PollStatus is what the last poll saw, for `status` and the window.
+type PollStatus struct {
+	LastPollAt       time.Time     `json:"last_poll_at"`
+	LastPollDuration time.Duration `json:"-"`
+	ClickHouseOK     bool          `json:"clickhouse_ok"`
+	ClickHouseError  string        `json:"clickhouse_error,omitempty"`
+	ClickHouseSince  time.Time     `json:"clickhouse_state_since"`
+	ServerVersion    string        `json:"server_version,omitempty"`
+}
+
+// PollCommit is everything one poll decided, written in one transaction so
+// that a crash leaves either all of it or none: alert states, goal
+// watermarks, and the deliveries the events fanned out to.
+type PollCommit struct {
+	Alerts     map[AlertKey]AlertState
+	Watermarks map[int64]time.Time // goal id → end of the last counted window
+	Deliveries []NewDelivery
+	Status     PollStatus
+	// Samples are the visitor counts seen, for the traffic chart.
+	Samples []TrafficSample
+}
+
+// TrafficSample is one observation of a site's visitors.
+type TrafficSample struct {
+	SiteID          int64     `json:"-"`
+	At              time.Time `json:"at"`
+	CurrentVisitors uint64    `json:"current_visitors"`
+	// Fired lists the alert types fired for the site at this poll.
+	Fired []EventType `json:"fired,omitempty"`
+}
+
+// TriggerStore persists the poller's state.
+type TriggerStore interface {
+	AlertStates(ctx context.Context) (map[AlertKey]AlertState, error)
+	GoalWatermarks(ctx context.Context) (map[int64]time.Time, error)
+	CommitPoll(ctx context.Context, c PollCommit) error
+	// SavePollStatus records a poll that changed nothing else, such as
+	// one that failed because ClickHouse was unreachable.
+	SavePollStatus(ctx context.Context, s PollStatus) error
+	PollStatus(ctx context.Context) (PollStatus, error)
+	// TrafficSamples returns a site's samples since t, oldest first.
+	TrafficSamples(ctx context.Context, siteID int64, since time.Time) ([]TrafficSample, error)
+}
+
+// Lease keeps one engine per database. Acquire returns ECONFLICT naming the
+// holder when another live engine holds it.
+type Lease interface {
+	AcquireLease(ctx context.Context, holder string, ttl time.Duration) error
+	RenewLease(ctx context.Context, holder string, ttl time.Duration) error
+	ReleaseLease(ctx context.Context, holder string) error
+}
+
+// SettingsService stores the user's settings as text, by key.
+type SettingsService interface {
+	Setting(ctx context.Context, key string) (string, bool, error)
+	SetSetting(ctx context.Context, key, value string) error
+}
+
+// Setting keys.
+const (
+	SettingClickHouseDSN = "clickhouse_dsn"
+	SettingPollInterval  = "poll_interval"
+	SettingCooldown      = "default_cooldown"
+)
