@@ -43,11 +43,11 @@ type Webhook struct {
 	PrevSecret      string    `json:"-"`
 	PrevSecretUntil time.Time `json:"-"`
 
-	Enabled        bool        `json:"enabled"`
-	DisabledReason string      `json:"disabled_reason,omitempty"`
+	Enabled        bool   `json:"enabled"`
+	DisabledReason string `json:"disabled_reason,omitempty"`
 	// FailingSince is the start of the current run of failed attempts with
 	// no success; zero while the webhook is healthy.
-	FailingSince time.Time `json:"failing_since,omitzero"`
+	FailingSince   time.Time   `json:"failing_since,omitzero"`
 	Events         []EventType `json:"events"`
 	SpikeThreshold int         `json:"spike_threshold,omitempty"` // 0: not set
 	DropThreshold  int         `json:"drop_threshold,omitempty"`  // 0: not set
