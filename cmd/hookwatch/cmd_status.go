@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hookwatch/hookwatch/core"
+	"github.com/hookwatch/hookwatch/storage/clickhouse"
+)
+
+// statusView is what `hookwatch status` reports.
+type statusView struct {
+	LastPollAt         *time.Time     `json:"last_poll_at"`
+	LastPollDurationMS float64        `json:"last_poll_duration_ms"`
+	ClickHouse         clickhouseView `json:"clickhouse"`
+	Deliveries         map[string]int `json:"deliveries"`
+	FailingWebhooks    []webhookBrief `json:"failing_webhooks"`
+	DisabledWebhooks   []webhookBrief `json:"disabled_webhooks"`
+	Database           string         `json:"database"`
+}
+
+type clickhouseView struct {
+	Endpoint string     `json:"endpoint"`
+	OK       bool       `json:"ok"`
+	Error    string     `json:"error,omitempty"`
+	Since    *time.Time `json:"since,omitempty"`
+	Version  string     `json:"version,omitempty"`
+}
+
+type webhookBrief struct {
+	ID           int64      `json:"id"`
+	Site         string     `json:"site"`
+	URL          string     `json:"url"`
+	Reason       string     `json:"reason,omitempty"`
+	FailingSince *time.Time `json:"failing_since,omitempty"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+func (c *cli) statusCmd(ctx context.Context, args []string) error {
+	fs := newFlagSet("status")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := c.parseArgs(fs, args, 0, 0); err != nil {
+		return err
+	}
+	m, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	ps, err := m.Triggers.PollStatus(ctx)
+	if err != nil {
+		return err
+	}
+	stats, err := m.Deliveries.DeliveryStats(ctx)
+	if err != nil {
+		return err
+	}
+	hooks, err := m.Webhooks.FindWebhooks(ctx, core.WebhookFilter{})
+	if err != nil {
+		return err
+	}
+	v := statusView{
+		LastPollAt:         timePtr(ps.LastPollAt),
+		LastPollDurationMS: float64(ps.LastPollDuration.Microseconds()) / 1000,
+		ClickHouse: clickhouseView{Endpoint: clickhouse.Endpoint(m.ClickHouseDSN(ctx)), OK: ps.ClickHouseOK,
+			Error: ps.ClickHouseError, Since: timePtr(ps.ClickHouseSince), Version: ps.ServerVersion},
+		Deliveries:       map[string]int{},
+		FailingWebhooks:  []webhookBrief{},
+		DisabledWebhooks: []webhookBrief{},
+		Database:         m.Config.DBPath,
+	}
+	for _, st := range []core.DeliveryState{core.StatePending, core.StateRetrying, core.StateSucceeded, core.StateFailed} {
+		v.Deliveries[string(st)] = stats[st]
+	}
+	for _, w := range hooks {
+		b := webhookBrief{ID: w.ID, Site: w.Site, URL: w.URL, FailingSince: timePtr(w.FailingSince)}
+		switch {
+		case !w.Enabled:
+			b.Reason = w.DisabledReason
+			v.DisabledWebhooks = append(v.DisabledWebhooks, b)
+		case !w.FailingSince.IsZero():
+			v.FailingWebhooks = append(v.FailingWebhooks, b)
+		}
+	}
+	if *asJSON {
+		return c.printJSON(v)
+	}
+	if v.LastPollAt == nil {
+		fmt.Fprintln(c.stdout, "last poll:   never (is `hookwatch --headless` or the window running?)")
+	} else {
+		fmt.Fprintf(c.stdout, "last poll:   %s (%s ago, took %.0f ms)\n", fmtTime(*v.LastPollAt), time.Since(*v.LastPollAt).Round(time.Second), v.LastPollDurationMS)
+	}
+	ch := "unknown"
+	switch {
+	case v.LastPollAt == nil:
+	case v.ClickHouse.OK:
+		ch = "reachable"
+		if v.ClickHouse.Version != "" {
+			ch += " (server " + v.ClickHouse.Version + ")"
+		}
+	default:
+		ch = "FAILING: " + v.ClickHouse.Error
+		if v.ClickHouse.Since != nil {
+			ch += " (since " + fmtTime(*v.ClickHouse.Since) + ")"
+		}
+	}
+	fmt.Fprintf(c.stdout, "clickhouse:  %s at %s\n", ch, v.ClickHouse.Endpoint)
+	fmt.Fprintf(c.stdout, "deliveries:  %d pending, %d retrying, %d failed, %d succeeded\n",
+		v.Deliveries["pending"], v.Deliveries["retrying"], v.Deliveries["failed"], v.Deliveries["succeeded"])
+	for _, b := range v.FailingWebhooks {
+		fmt.Fprintf(c.stdout, "failing:     webhook %d (%s → %s) since %s\n", b.ID, b.Site, b.URL, fmtTime(*b.FailingSince))
+	}
+	for _, b := range v.DisabledWebhooks {
+		fmt.Fprintf(c.stdout, "disabled:    webhook %d (%s → %s): %s\n", b.ID, b.Site, b.URL, b.Reason)
+	}
+	return nil
+}

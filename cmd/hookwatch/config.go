@@ -1,0 +1,41 @@
+package main
+
+import (
+	"os"
+	"time"
+)
+
+// Config is what the global flags and the environment say. Empty fields fall
+// back, in order, to the environment, the settings stored in the database,
+// and the defaults.
+type Config struct {
+	DBPath        string
+	ClickHouseDSN string
+	PollInterval  time.Duration
+	SettleDelay   time.Duration
+	Headless      bool
+	Listen        string
+	LogFormat     string
+	LogLevel      string
+	DrainTimeout  time.Duration
+}
+
+// Environment variables, read when the matching flag is not given.
+const (
+	EnvDB         = "HOOKWATCH_DB"
+	EnvClickHouse = "HOOKWATCH_CLICKHOUSE"
+)
+
+// DefaultPollInterval is how often ClickHouse is polled unless configured.
+const DefaultPollInterval = 10 * time.Second
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func envOr(flagVal, env string) string { return firstNonEmpty(flagVal, os.Getenv(env)) }

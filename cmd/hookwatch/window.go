@@ -1,0 +1,69 @@
+//go:build !nogui
+
+package main
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2/app"
+
+	"github.com/hookwatch/hookwatch/core"
+	"github.com/hookwatch/hookwatch/storage/clickhouse"
+	"github.com/hookwatch/hookwatch/ui"
+)
+
+// appID is the desktop application id; FyneApp.toml carries the same.
+const appID = "io.github.hookwatch"
+
+// runWindow opens the window with the engine running in the same process.
+// If another engine already holds the database, the window still opens to
+// edit it, and says that the other engine does the watching.
+func (c *cli) runWindow(ctx context.Context) error {
+	m, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	engineNote := ""
+	if err := m.Run(ctx); err != nil {
+		if core.ErrorCode(err) != core.ECONFLICT {
+			return err
+		}
+		engineNote = core.ErrorMessage(err)
+		m.Logger.Warn("window opens without its own engine", "reason", engineNote)
+	} else {
+		m.Logger.Info("hookwatch started", m.Startup(ctx)...)
+	}
+	a := app.NewWithID(appID)
+	u := ui.New(a, ui.Services{
+		Sites:      m.Sites,
+		Goals:      m.Goals,
+		Webhooks:   m.Webhooks,
+		Deliveries: m.Deliveries,
+		Triggers:   m.Triggers,
+		Settings:   m.Settings,
+		SendTest:   m.Engine.SendTest,
+		TestConnection: func(ctx context.Context, dsn string) (string, error) {
+			src, err := clickhouse.Open(ctx, dsn)
+			if err != nil {
+				return "", err
+			}
+			defer src.Close()
+			return src.Version(ctx)
+		},
+		Wake:       m.Engine.Notify,
+		Version:    version,
+		DBPath:     m.Config.DBPath,
+		EngineNote: engineNote,
+	})
+	go func() {
+		// A signal or a failed background part closes the window as Quit would.
+		select {
+		case <-ctx.Done():
+		case err := <-m.Errors():
+			m.Logger.Error("engine stopped", "err", err)
+		}
+		u.Quit()
+	}()
+	u.ShowAndRun(func() {})
+	return nil
+}

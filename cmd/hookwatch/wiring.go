@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hookwatch/hookwatch/core"
+	"github.com/hookwatch/hookwatch/core/deliver"
+	"github.com/hookwatch/hookwatch/core/poll"
+	"github.com/hookwatch/hookwatch/storage/clickhouse"
+	"github.com/hookwatch/hookwatch/storage/sqlite"
+)
+
+// leaseTTL is how long an engine's claim on the database lasts without a
+// renewal; a crashed engine's claim lapses after it.
+const leaseTTL = 30 * time.Second
+
+// Main wires hookwatch together: the store, the ClickHouse source, the
+// delivery engine and the poller. The window and --headless share it. The
+// caller calls Open (or Run, which opens), then Close exactly once.
+type Main struct {
+	Config Config
+	Stderr io.Writer
+	Logger *slog.Logger
+
+	DB         *sqlite.DB
+	Sites      core.SiteService
+	Goals      core.GoalService
+	Webhooks   core.WebhookService
+	Deliveries core.DeliveryService
+	Triggers   core.TriggerStore
+	Lease      core.Lease
+	Settings   core.SettingsService
+
+	Engine  *deliver.Engine
+	Poller  *poll.Poller
+	Source  core.TrafficSource
+	Metrics *metrics
+
+	holder  string
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	runErr  chan error
+	httpSrv *http.Server
+}
+
+// NewMain returns a Main with the default configuration.
+func NewMain() *Main {
+	host, _ := os.Hostname()
+	return &Main{
+		Config: Config{LogFormat: "text", LogLevel: "info", DrainTimeout: 10 * time.Second},
+		Stderr: os.Stderr,
+		holder: fmt.Sprintf("pid %d on %s", os.Getpid(), host),
+		runErr: make(chan error, 4),
+	}
+}
+
+// Open opens the database and its services.
+func (m *Main) Open(ctx context.Context) error {
+	if m.Logger == nil {
+		m.Logger = newLogger(m.Stderr, m.Config.LogFormat, m.Config.LogLevel)
+	}
+	path := envOr(m.Config.DBPath, EnvDB)
+	if path == "" {
+		p, err := sqlite.DefaultPath()
+		if err != nil {
+			return err
+		}
+		path = p
+	}
+	m.Config.DBPath = path
+	db, err := sqlite.Open(path)
+	if err != nil {
+		return err
+	}
+	m.DB = db
+	m.Sites = sqlite.NewSiteService(db)
+	m.Goals = sqlite.NewGoalService(db)
+	m.Webhooks = sqlite.NewWebhookService(db)
+	m.Deliveries = sqlite.NewDeliveryService(db)
+	m.Triggers = sqlite.NewTriggerStore(db)
+	m.Lease = sqlite.NewLease(db)
+	m.Settings = sqlite.NewSettingsService(db)
+	m.Engine = deliver.New(deliver.Config{
+		Deliveries:   m.Deliveries,
+		Webhooks:     m.Webhooks,
+		UserAgent:    "hookwatch/" + version,
+		Logger:       m.Logger,
+		DrainTimeout: m.Config.DrainTimeout,
+		OnAttempt:    m.observeAttempt,
+	})
+	return nil
+}
+
+// ClickHouseDSN resolves the DSN: flag, environment, stored setting, default.
+func (m *Main) ClickHouseDSN(ctx context.Context) string {
+	if dsn := envOr(m.Config.ClickHouseDSN, EnvClickHouse); dsn != "" {
+		return dsn
+	}
+	if m.Settings != nil {
+		if v, ok, err := m.Settings.Setting(ctx, core.SettingClickHouseDSN); err == nil && ok && v != "" {
+			return v
+		}
+	}
+	return clickhouse.DefaultDSN
+}
+
+// PollInterval resolves the poll interval: flag, stored setting, default.
+func (m *Main) PollInterval(ctx context.Context) time.Duration {
+	if m.Config.PollInterval > 0 {
+		return m.Config.PollInterval
+	}
+	if v, ok, err := m.Settings.Setting(ctx, core.SettingPollInterval); err == nil && ok {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			return d
+		}
+	}
+	return DefaultPollInterval
+}
+
+// OpenSource connects to ClickHouse.
+func (m *Main) OpenSource(ctx context.Context) (core.TrafficSource, error) {
+	if m.Source != nil {
+		return m.Source, nil
+	}
+	src, err := clickhouse.Open(ctx, m.ClickHouseDSN(ctx))
+	if err != nil {
+		return nil, err
+	}
+	m.Source = src
+	return src, nil
+}
+
+// Run takes the database's engine lease and starts the delivery engine, the
+// poller and, if configured, the metrics listener, in the background. It
+// returns ECONFLICT if another engine holds the lease.
+func (m *Main) Run(ctx context.Context) error {
+	if m.DB == nil {
+		if err := m.Open(ctx); err != nil {
+			return err
+		}
+	}
+	if err := m.Lease.AcquireLease(ctx, m.holder, leaseTTL); err != nil {
+		return err
+	}
+	src, err := m.OpenSource(ctx)
+	if err != nil {
+		_ = m.Lease.ReleaseLease(context.Background(), m.holder)
+		return err
+	}
+	m.Poller = poll.New(poll.Config{
+		Source:      src,
+		Sites:       m.Sites,
+		Goals:       m.Goals,
+		Webhooks:    m.Webhooks,
+		Triggers:    m.Triggers,
+		Notify:      m.Engine.Notify,
+		Interval:    m.PollInterval(ctx),
+		SettleDelay: m.Config.SettleDelay,
+		Logger:      m.Logger,
+		OnPoll:      m.observePoll,
+	})
+	if m.Config.Listen != "" {
+		if err := m.serveMetrics(m.Config.Listen); err != nil {
+			_ = m.Lease.ReleaseLease(context.Background(), m.holder)
+			return err
+		}
+	}
+
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel = cancel
+	m.goRun(func() error { return m.Engine.Run(runCtx) })
+	m.goRun(func() error { return m.Poller.Run(runCtx) })
+	m.goRun(func() error { return m.renewLease(runCtx) })
+	return nil
+}
+
+func (m *Main) goRun(f func() error) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		if err := f(); err != nil && !errors.Is(err, context.Canceled) {
+			m.runErr <- err
+		}
+	}()
+}
+
+// Errors reports a background part that stopped with an error.
+func (m *Main) Errors() <-chan error { return m.runErr }
+
+func (m *Main) renewLease(ctx context.Context) error {
+	t := time.NewTicker(leaseTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := m.Lease.RenewLease(ctx, m.holder, leaseTTL); err != nil && ctx.Err() == nil {
+				m.Logger.Error("engine lease lost; stopping", "err", err)
+				return err
+			}
+		}
+	}
+}
+
+// Startup returns the attributes of the one line logged at start: where the
+// database and ClickHouse are, and how much there is to watch.
+func (m *Main) Startup(ctx context.Context) []any {
+	sites, _ := m.Sites.FindSites(ctx)
+	hooks, _ := m.Webhooks.FindWebhooks(ctx, core.WebhookFilter{})
+	return []any{"version", version, "db", m.Config.DBPath, "clickhouse", clickhouse.Endpoint(m.ClickHouseDSN(ctx)),
+		"sites", len(sites), "webhooks", len(hooks), "poll_interval", m.PollInterval(ctx).String()}
+}
+
+// Close stops the engine, draining attempts in flight (bounded by the drain
+// timeout), releases the lease and closes the database.
+func (m *Main) Close() error {
+	if m.cancel != nil {
+		m.cancel()
+		m.wg.Wait()
+		m.cancel = nil
+		_ = m.Lease.ReleaseLease(context.Background(), m.holder)
+	}
+	if m.httpSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = m.httpSrv.Shutdown(ctx)
+		cancel()
+		m.httpSrv = nil
+	}
+	var err error
+	if m.Source != nil {
+		err = m.Source.Close()
+		m.Source = nil
+	}
+	if m.DB != nil {
+		if cerr := m.DB.Close(); err == nil {
+			err = cerr
+		}
+		m.DB = nil
+	}
+	return err
+}
+
+func newLogger(w io.Writer, format, level string) *slog.Logger {
+	var lv slog.Level
+	switch strings.ToLower(level) {
+	case "debug":
+		lv = slog.LevelDebug
+	case "warn":
+		lv = slog.LevelWarn
+	case "error":
+		lv = slog.LevelError
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,180 @@
+package deliver
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/time/rate"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+// Engine sends the outbox's deliveries. Create it with New; Run it once.
+// SendTest may be called whether or not Run is active.
+type Engine struct {
+	cfg Config
+
+	guarded, private *retryablehttp.Client
+
+	wake chan struct{}
+
+	mu       sync.Mutex
+	inflight map[int64]bool // delivery ids queued, sending, or awaiting commit
+	hooks    map[int64]*hookState
+	hooksAt  time.Time // when hooks was last read
+
+	stopping atomic.Bool
+}
+
+// hookState is the engine's view of one webhook. Guarded by Engine.mu.
+type hookState struct {
+	hook    *core.Webhook
+	limiter *rate.Limiter
+	// running counts the webhook's deliveries queued or sending, against
+	// MaxInFlightPerWebhook.
+	running int
+}
+
+// job is one delivery handed to a worker.
+type job struct {
+	d *core.Delivery
+	h *hookState
+	w *core.Webhook // h.hook when queued; h.hook may be replaced meanwhile
+}
+
+// New returns an engine; it does nothing until Run.
+func New(cfg Config) *Engine {
+	cfg = cfg.withDefaults()
+	return &Engine{
+		cfg:      cfg,
+		guarded:  newClient(cfg, false),
+		private:  newClient(cfg, true),
+		wake:     make(chan struct{}, 1),
+		inflight: make(map[int64]bool),
+		hooks:    make(map[int64]*hookState),
+	}
+}
+
+// Notify wakes the dispatcher, for example after deliveries were enqueued,
+// so that they go out without waiting for the next poll. It never blocks.
+func (e *Engine) Notify() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run sends deliveries until ctx is done. It then stops taking new ones,
+// waits up to DrainTimeout for the requests in flight, cuts off the rest and
+// records them as interrupted (they stay due, with their webhook-id), commits
+// every result, and returns nil. It returns an error only if it cannot start.
+func (e *Engine) Run(ctx context.Context) error {
+	cfg := e.cfg
+	// hard outlives ctx by the drain period: requests run under it.
+	hard, cutOff := context.WithCancel(context.WithoutCancel(ctx))
+	defer cutOff()
+
+	results := make(chan core.AttemptResult, 2*cfg.BatchSize)
+	firstQ := make(chan job, queueCap(cfg.Workers, cfg.ReadBatch))
+	retryQ := make(chan job, queueCap(cfg.RetryWorkers, cfg.ReadBatch))
+
+	var workers sync.WaitGroup
+	for range cfg.Workers {
+		workers.Go(func() { e.work(hard, firstQ, results) })
+	}
+	for range cfg.RetryWorkers {
+		workers.Go(func() { e.work(hard, retryQ, results) })
+	}
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		e.record(context.WithoutCancel(ctx), results)
+	}()
+	var prune sync.WaitGroup
+	prune.Go(func() { e.prune(ctx) })
+
+	e.dispatch(ctx, firstQ, retryQ)
+
+	e.stopping.Store(true)
+	close(firstQ)
+	close(retryQ)
+	drained := make(chan struct{})
+	go func() { workers.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(cfg.DrainTimeout):
+		cfg.Logger.Warn("cutting off requests still in flight after the drain timeout", "drain_timeout", cfg.DrainTimeout)
+		cutOff()
+		<-drained
+	}
+	close(results)
+	<-recorded
+	prune.Wait()
+	return nil
+}
+
+// queueCap sizes a worker pool's queue: deep enough that workers do not
+// starve between two reads of the outbox, shallow enough that a queued
+// delivery does not wait long behind others.
+func queueCap(workers, readBatch int) int {
+	return min(max(8*workers, 64), readBatch)
+}
+
+// work sends the deliveries of q until q is closed.
+func (e *Engine) work(hard context.Context, q <-chan job, results chan<- core.AttemptResult) {
+	for j := range q {
+		if e.stopping.Load() {
+			// Not started: it stays due in the outbox, untouched.
+			e.finish(j.h)
+			e.release(j.d.ID)
+			continue
+		}
+		res := e.attempt(hard, j.w, j.d, false)
+		e.finish(j.h)
+		results <- res
+	}
+}
+
+// finish frees h's in-flight slot and lets the dispatcher use it.
+func (e *Engine) finish(h *hookState) {
+	e.mu.Lock()
+	h.running--
+	e.mu.Unlock()
+	e.Notify()
+}
+
+// release forgets delivery ids once their outcome is committed (or they
+// were never sent), so that the dispatcher may read them again.
+func (e *Engine) release(ids ...int64) {
+	e.mu.Lock()
+	for _, id := range ids {
+		delete(e.inflight, id)
+	}
+	e.mu.Unlock()
+}
+
+// prune deletes old attempts now and then every PruneEvery.
+func (e *Engine) prune(ctx context.Context) {
+	if e.cfg.PruneAfter < 0 {
+		return
+	}
+	t := time.NewTimer(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := e.cfg.Deliveries.PruneAttempts(ctx, e.cfg.Now().Add(-e.cfg.PruneAfter))
+		if err != nil && ctx.Err() == nil {
+			e.cfg.Logger.Error("pruning old attempts", "error", err)
+		} else if n > 0 {
+			e.cfg.Logger.Info("pruned old attempts", "count", n, "older_than", e.cfg.PruneAfter)
+		}
+		t.Reset(e.cfg.PruneEvery)
+	}
+}

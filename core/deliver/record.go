@@ -1,0 +1,77 @@
+package deliver
+
+import (
+	"context"
+	"time"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+// commitTries is how often a batch's commit is tried before its results are
+// given up. The deliveries then stay due and are sent again: at least once.
+const commitTries = 5
+
+// record commits results in batches of up to BatchSize, or whatever arrived
+// within FlushEvery, one transaction each, until results is closed.
+func (e *Engine) record(ctx context.Context, results <-chan core.AttemptResult) {
+	batch := make([]core.AttemptResult, 0, e.cfg.BatchSize)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		var res core.AttemptResult
+		var ok bool
+		if len(batch) == 0 {
+			res, ok = <-results
+		} else {
+			select {
+			case res, ok = <-results:
+			case <-timer.C:
+				batch = e.commit(ctx, batch)
+				continue
+			}
+		}
+		if !ok {
+			if len(batch) > 0 {
+				e.commit(ctx, batch)
+			}
+			return
+		}
+		if len(batch) == 0 {
+			timer.Reset(e.cfg.FlushEvery)
+		}
+		batch = append(batch, res)
+		if len(batch) >= e.cfg.BatchSize {
+			timer.Stop()
+			batch = e.commit(ctx, batch)
+		}
+	}
+}
+
+// commit writes batch in one transaction, frees its deliveries for the
+// dispatcher, and returns batch emptied for reuse.
+func (e *Engine) commit(ctx context.Context, batch []core.AttemptResult) []core.AttemptResult {
+	var err error
+	for try := range commitTries {
+		if err = e.cfg.Deliveries.RecordAttempts(ctx, batch); err == nil {
+			break
+		}
+		e.cfg.Logger.Warn("recording attempts", "count", len(batch), "try", try+1, "error", err)
+		time.Sleep(time.Duration(try+1) * 100 * time.Millisecond)
+	}
+	if err != nil {
+		e.cfg.Logger.Error("giving up recording attempts; their deliveries will be sent again", "count", len(batch), "error", err)
+	}
+	ids := make([]int64, len(batch))
+	for i, r := range batch {
+		ids[i] = r.Delivery.ID
+	}
+	e.release(ids...)
+	if err == nil && e.cfg.OnAttempt != nil {
+		for _, r := range batch {
+			e.cfg.OnAttempt(r)
+		}
+	}
+	e.Notify()
+	clear(batch)
+	return batch[:0]
+}

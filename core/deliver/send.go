@@ -1,0 +1,154 @@
+package deliver
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+// hidden replaces custom header values in the attempt log: they are
+// credentials more often than not.
+const hidden = "[hidden]"
+
+// drainLimit bounds how much of a response past MaxResponseBody is read to
+// keep the connection for reuse; a bigger body costs the connection instead.
+const drainLimit = 64 << 10
+
+// errInterrupted is the error text of an attempt cut off by shutdown.
+const errInterrupted = "interrupted by shutdown"
+
+// attempt sends d to w once and returns the attempt and the policy's
+// decision. ctx cancelled mid-request (shutdown) makes the attempt
+// interrupted, unless once is set (a test send), which also turns a retry
+// into a failure: a test send is one attempt and no more.
+func (e *Engine) attempt(ctx context.Context, w *core.Webhook, d *core.Delivery, once bool) core.AttemptResult {
+	cfg := e.cfg
+	started := cfg.Now()
+	a := &core.Attempt{DeliveryID: d.ID, StartedAt: started}
+	res := core.AttemptResult{Delivery: d, Attempt: a}
+
+	t0 := time.Now()
+	resp, err := e.do(ctx, w, d, started, a)
+	status, retryAfter := 0, ""
+	if resp != nil {
+		status, retryAfter = resp.StatusCode, resp.Header.Get("Retry-After")
+		a.StatusCode = status
+		a.ResponseHeaders = resp.Header
+		body, rerr := readBody(resp.Body)
+		a.ResponseBody = body
+		if rerr != nil && err == nil {
+			err = fmt.Errorf("reading response body: %w", rerr)
+		}
+		if status >= 300 && status < 400 && err == nil {
+			err = fmt.Errorf("answered %d; redirects are not followed (Location: %s)", status, resp.Header.Get("Location"))
+		}
+	}
+	a.Duration = time.Since(t0)
+	a.DurationMS = float64(a.Duration.Microseconds()) / 1000
+	if err != nil {
+		a.Error = err.Error()
+	}
+	now := cfg.Now()
+
+	if resp == nil && ctx.Err() != nil {
+		if once {
+			a.Error = "cancelled: " + a.Error
+			res.Decision = core.Decision{Verdict: core.VerdictFail}
+			return res
+		}
+		a.Interrupted = true
+		a.Error = errInterrupted
+		res.Decision = core.Decision{Verdict: core.VerdictInterrupted, NextAttemptAt: now}
+		return res
+	}
+	res.Decision = cfg.Policy.Decide(d.AttemptCount+1, status, retryAfter, now, cfg.Rand())
+	if once && res.Decision.Verdict == core.VerdictRetry {
+		res.Decision.Verdict = core.VerdictFail
+		res.Decision.NextAttemptAt = time.Time{}
+	}
+	return res
+}
+
+// do sends the request and fills a's request headers. A non-nil response
+// comes with a nil error (every answer, 2xx or not, is handed back).
+func (e *Engine) do(ctx context.Context, w *core.Webhook, d *core.Delivery, now time.Time, a *core.Attempt) (*http.Response, error) {
+	keys, err := signingKeys(w, now)
+	if err != nil {
+		return nil, err
+	}
+	ts := now.Unix()
+	h := make(http.Header, 5+len(w.Headers))
+	for k, v := range w.Headers {
+		h.Set(k, v)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", e.cfg.UserAgent)
+	h["Webhook-Id"] = []string{d.MsgID}
+	h["Webhook-Timestamp"] = []string{strconv.FormatInt(ts, 10)}
+	h["Webhook-Signature"] = []string{core.Sign(d.MsgID, ts, d.Payload, keys...)}
+
+	logged := make(map[string][]string, len(h))
+	for k, v := range h {
+		logged[k] = v
+	}
+	for k := range w.Headers {
+		logged[http.CanonicalHeaderKey(k)] = []string{hidden}
+	}
+	a.RequestHeaders = logged
+
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, w.URL, []byte(d.Payload))
+	if err != nil {
+		return nil, err
+	}
+	req.Header = h
+	client := e.guarded
+	if w.AllowPrivate {
+		client = e.private
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, err
+	}
+	return resp, nil
+}
+
+// signingKeys returns the keys that sign a request at now: the current
+// secret's, and the previous one's while it is still in its overlap.
+func signingKeys(w *core.Webhook, now time.Time) ([][]byte, error) {
+	k, err := core.ParseSecret(w.Secret)
+	if err != nil {
+		return nil, fmt.Errorf("webhook %d has an unusable secret: %w", w.ID, err)
+	}
+	keys := [][]byte{k}
+	if w.PrevSecret != "" && now.Before(w.PrevSecretUntil) {
+		if pk, err := core.ParseSecret(w.PrevSecret); err == nil {
+			keys = append(keys, pk)
+		}
+	}
+	return keys, nil
+}
+
+// readBody keeps the first MaxResponseBody bytes of body, drains a bounded
+// amount more so the connection can be reused, and closes it. A huge body is
+// never held in memory.
+func readBody(body io.ReadCloser) (string, error) {
+	defer body.Close()
+	var sb strings.Builder
+	_, err := io.Copy(&sb, io.LimitReader(body, core.MaxResponseBody))
+	if err == nil {
+		// Past what is kept, a failure only costs the connection.
+		_, _ = io.CopyN(io.Discard, body, drainLimit)
+	}
+	return strings.ToValidUTF8(sb.String(), "\uFFFD"), err
+}

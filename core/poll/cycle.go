@@ -1,0 +1,240 @@
+package poll
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+// cycle is one poll: what it loaded and what it decided.
+type cycle struct {
+	p   *Poller
+	now time.Time // ClickHouse's
+
+	sites   map[int64]*core.Site
+	siteIDs []uint64 // Plausible ids of every site, in load order
+	hooks   []*core.Webhook
+	goals   []*core.Goal
+	states  map[core.AlertKey]core.AlertState
+	wms     map[int64]time.Time
+
+	counts      map[uint64]core.VisitorCounts
+	dropChecked bool
+	dropHooks   map[int64]bool
+	sampled     bool
+
+	commit core.PollCommit
+	fired  map[int64][]core.EventType // site id → alert types fired
+	events int
+}
+
+// PollOnce runs one poll cycle: it reads the configuration and trigger
+// state, asks ClickHouse, and commits the alert states, goal watermarks,
+// deliveries and status in one transaction, then calls Notify. When
+// ClickHouse fails it changes no trigger state, only saves the failing
+// status, and returns an error for which IsSourceError holds. Cycles never
+// overlap; the scheduler's backoff does not apply to direct calls.
+func (p *Poller) PollOnce(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	start := time.Now()
+	c, err := p.run(ctx, start)
+	dur := time.Since(start)
+	if err != nil {
+		return p.failed(ctx, err, dur)
+	}
+	p.fails, p.retryAt = 0, time.Time{}
+	if c.dropChecked {
+		p.lastDrop, p.dropSeen = c.now, c.dropHooks
+	}
+	if c.sampled {
+		p.lastSample = c.now
+	}
+	p.status = c.commit.Status
+	p.status.LastPollDuration = dur
+	if len(c.commit.Deliveries) > 0 {
+		p.cfg.Notify()
+	}
+	lvl := p.log.Debug
+	if c.events > 0 {
+		lvl = p.log.Info
+	}
+	lvl("poll done", "duration", dur, "sites", len(c.sites), "webhooks", len(c.hooks),
+		"goals", len(c.goals), "drop_check", c.dropChecked, "events", c.events,
+		"deliveries", len(c.commit.Deliveries))
+	if p.cfg.OnPoll != nil {
+		p.cfg.OnPoll(p.status)
+	}
+	return nil
+}
+
+// failed handles a poll that committed nothing. A ClickHouse failure is
+// saved as the status and backs the scheduler off; so does a store failure,
+// though its status cannot be saved reliably and is only logged.
+func (p *Poller) failed(ctx context.Context, err error, dur time.Duration) error {
+	if ctx.Err() != nil {
+		// Shutdown or timeout: not ClickHouse's fault, and nothing to save.
+		p.log.Warn("poll interrupted", "duration", dur, "err", err)
+		return err
+	}
+	p.fails++
+	wait := backoff(p.fails, p.cfg.Interval)
+	local := p.cfg.Now()
+	p.retryAt = local.Add(wait)
+	if !IsSourceError(err) {
+		p.log.Error("poll failed", "duration", dur, "err", err, "retry_in", wait)
+		return err
+	}
+	p.loadStatus(ctx)
+	st := core.PollStatus{
+		LastPollAt:       local,
+		LastPollDuration: dur,
+		ClickHouseOK:     false,
+		ClickHouseError:  err.Error(),
+		ClickHouseSince:  p.since(false, local),
+		ServerVersion:    p.status.ServerVersion,
+	}
+	p.version = "" // ask again after recovery: it may be another server
+	if serr := p.cfg.Triggers.SavePollStatus(ctx, st); serr != nil {
+		p.log.Error("save poll status", "err", serr)
+	} else {
+		p.status, p.statusLoaded = st, true
+	}
+	p.log.Warn("clickhouse unavailable; no trigger state changed", "duration", dur,
+		"err", err, "failing_since", st.ClickHouseSince, "retry_in", wait)
+	if p.cfg.OnPoll != nil {
+		p.cfg.OnPoll(st)
+	}
+	return err
+}
+
+// loadStatus reads the last saved status once, so that ClickHouseSince
+// survives a restart.
+func (p *Poller) loadStatus(ctx context.Context) {
+	if p.statusLoaded {
+		return
+	}
+	st, err := p.cfg.Triggers.PollStatus(ctx)
+	if err != nil && core.ErrorCode(err) != core.ENOTFOUND {
+		p.log.Warn("read poll status", "err", err)
+		return
+	}
+	p.status, p.statusLoaded = st, true
+}
+
+// since is ClickHouseSince for a poll that found ClickHouse ok or not: kept
+// while the state holds, now when it changes.
+func (p *Poller) since(ok bool, now time.Time) time.Time {
+	if p.status.LastPollAt.IsZero() || p.status.ClickHouseOK != ok || p.status.ClickHouseSince.IsZero() {
+		if ok && !p.status.LastPollAt.IsZero() && !p.status.ClickHouseOK {
+			p.log.Info("clickhouse available again", "failed_since", p.status.ClickHouseSince)
+		}
+		return now
+	}
+	return p.status.ClickHouseSince
+}
+
+// run does the work of a cycle up to and including the commit.
+func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
+	c := &cycle{p: p, fired: map[int64][]core.EventType{}}
+	if err := c.load(ctx); err != nil {
+		return nil, err
+	}
+	now, err := p.cfg.Source.Now(ctx)
+	if err != nil {
+		return nil, &sourceError{"now", err}
+	}
+	c.now = now
+	if p.version == "" {
+		v, err := p.cfg.Source.Version(ctx)
+		if err != nil {
+			return nil, &sourceError{"version", err}
+		}
+		p.version = v
+	}
+	c.commit = core.PollCommit{
+		Alerts:     map[core.AlertKey]core.AlertState{},
+		Watermarks: map[int64]time.Time{},
+	}
+	if err := c.traffic(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.goalEvents(ctx); err != nil {
+		return nil, err
+	}
+	c.samples()
+
+	p.loadStatus(ctx)
+	local := p.cfg.Now()
+	c.commit.Status = core.PollStatus{
+		LastPollAt:      local,
+		ClickHouseOK:    true,
+		ClickHouseSince: p.since(true, local),
+		ServerVersion:   p.version,
+	}
+	// The duration of this very poll cannot be inside its own commit; the
+	// store gets the time so far, which leaves out only the commit itself.
+	c.commit.Status.LastPollDuration = time.Since(start)
+	if err := p.cfg.Triggers.CommitPoll(ctx, c.commit); err != nil {
+		return nil, fmt.Errorf("commit poll: %w", err)
+	}
+	return c, nil
+}
+
+// load reads the configuration and trigger state, fresh every poll so that
+// edits made by the CLI apply at the next poll.
+func (c *cycle) load(ctx context.Context) error {
+	p := c.p
+	sites, err := p.cfg.Sites.FindSites(ctx)
+	if err != nil {
+		return fmt.Errorf("load sites: %w", err)
+	}
+	c.sites = make(map[int64]*core.Site, len(sites))
+	for _, s := range sites {
+		c.sites[s.ID] = s
+		c.siteIDs = append(c.siteIDs, s.PlausibleID)
+	}
+	if c.goals, err = p.cfg.Goals.FindGoals(ctx, core.GoalFilter{}); err != nil {
+		return fmt.Errorf("load goals: %w", err)
+	}
+	hooks, err := p.cfg.Webhooks.FindWebhooks(ctx, core.WebhookFilter{EnabledOnly: true})
+	if err != nil {
+		return fmt.Errorf("load webhooks: %w", err)
+	}
+	for _, h := range hooks {
+		if h.Enabled && c.sites[h.SiteID] != nil {
+			c.hooks = append(c.hooks, h)
+		}
+	}
+	if c.states, err = p.cfg.Triggers.AlertStates(ctx); err != nil {
+		return fmt.Errorf("load alert states: %w", err)
+	}
+	if c.wms, err = p.cfg.Triggers.GoalWatermarks(ctx); err != nil {
+		return fmt.Errorf("load goal watermarks: %w", err)
+	}
+	return nil
+}
+
+// samples records the current visitors of every site for the chart, every
+// SampleEvery, and of the sites whose alerts fired at every poll.
+func (c *cycle) samples() {
+	if c.counts == nil {
+		return
+	}
+	p := c.p
+	c.sampled = p.lastSample.IsZero() || c.now.Sub(p.lastSample) >= p.cfg.SampleEvery
+	for _, s := range c.sites {
+		fired := c.fired[s.ID]
+		if !c.sampled && len(fired) == 0 {
+			continue
+		}
+		c.commit.Samples = append(c.commit.Samples, core.TrafficSample{
+			SiteID:          s.ID,
+			At:              c.now,
+			CurrentVisitors: c.counts[s.PlausibleID].Current,
+			Fired:           fired,
+		})
+	}
+}

@@ -1,0 +1,121 @@
+package poll
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+// window is a goal count's [from, to).
+type window struct{ from, to time.Time }
+
+// goalEvents counts the completions of every goal since its watermark, up to
+// SettleDelay behind ClickHouse's now and at most MaxWindow at once, and
+// fans each count > 0 out as one goal.completed. Goals sharing a window
+// (all of them, in steady state) are counted in one query.
+func (c *cycle) goalEvents(ctx context.Context) error {
+	p := c.p
+	end := c.now.Add(-p.cfg.SettleDelay)
+	groups := map[window][]*core.Goal{}
+	var order []window
+	for _, g := range c.goals {
+		if c.sites[g.SiteID] == nil {
+			continue
+		}
+		wm, ok := c.wms[g.ID]
+		if !ok {
+			// First seen: watch from here on; past completions are not new.
+			c.commit.Watermarks[g.ID] = end
+			continue
+		}
+		if !wm.Before(end) {
+			continue
+		}
+		w := window{wm, end}
+		if end.Sub(wm) > p.cfg.MaxWindow {
+			w.to = wm.Add(p.cfg.MaxWindow)
+		}
+		if !c.goalWanted(g) {
+			// No webhook would receive it: move on without asking.
+			c.commit.Watermarks[g.ID] = w.to
+			continue
+		}
+		if _, ok := groups[w]; !ok {
+			order = append(order, w)
+		}
+		groups[w] = append(groups[w], g)
+	}
+	slices.SortFunc(order, func(a, b window) int { return a.from.Compare(b.from) })
+	for _, w := range order {
+		if err := c.countGoals(ctx, w, groups[w]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// goalWanted reports whether any enabled webhook takes goal g's events.
+func (c *cycle) goalWanted(g *core.Goal) bool {
+	for _, h := range c.hooks {
+		if h.SiteID == g.SiteID && h.Subscribes(core.EventGoal) && h.WantsGoal(g) {
+			return true
+		}
+	}
+	return false
+}
+
+// countGoals counts goals over one window, fans out their events and moves
+// their watermarks to the window's end.
+func (c *cycle) countGoals(ctx context.Context, w window, goals []*core.Goal) error {
+	byID := make(map[int64]*core.Goal, len(goals))
+	qs := make([]core.GoalQuery, 0, len(goals))
+	for _, g := range goals {
+		byID[g.ID] = g
+		qs = append(qs, core.GoalQuery{
+			GoalID:      g.ID,
+			PlausibleID: c.sites[g.SiteID].PlausibleID,
+			Kind:        g.Kind,
+			EventName:   g.EventName,
+			PagePath:    g.PagePath,
+		})
+	}
+	counts, err := c.p.cfg.Source.GoalCompletions(ctx, qs, w.from, w.to)
+	if err != nil {
+		return &sourceError{"goal completions", err}
+	}
+	for _, n := range counts {
+		g := byID[n.GoalID]
+		if g == nil || n.Completions == 0 {
+			continue
+		}
+		site := c.sites[g.SiteID]
+		e := &core.Event{
+			Type:      core.EventGoal,
+			Key:       fmt.Sprintf("goal:%d:%d:%d", g.ID, w.from.UnixMilli(), w.to.UnixMilli()),
+			SiteID:    site.ID,
+			Timestamp: c.now,
+			Data: core.GoalData{
+				Site:           site.Domain,
+				SiteID:         site.PlausibleID,
+				Goal:           core.GoalRef{Name: g.Name(), Kind: g.Kind},
+				Completions:    n.Completions,
+				UniqueVisitors: n.UniqueVisitors,
+				PeriodStart:    w.from.UTC(),
+				PeriodEnd:      w.to.UTC(),
+			},
+		}
+		ds, err := core.FanOut(e, g, c.hooks)
+		if err != nil {
+			return fmt.Errorf("fan out goal %d: %w", g.ID, err)
+		}
+		c.commit.Deliveries = append(c.commit.Deliveries, ds...)
+		c.events++
+	}
+	for _, g := range goals {
+		c.commit.Watermarks[g.ID] = w.to
+	}
+	return nil
+}

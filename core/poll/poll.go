@@ -1,0 +1,211 @@
+// Package poll is hookwatch's trigger poller: on a schedule it reads
+// Plausible's ClickHouse, decides which traffic alerts and goal completions
+// fire, and commits the resulting deliveries to the outbox together with the
+// alert states and goal watermarks that produced them.
+package poll
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+// Defaults of Config's zero fields.
+const (
+	DefaultInterval    = 10 * time.Second
+	DefaultSettleDelay = 10 * time.Second
+	DefaultDropEvery   = time.Minute
+	DefaultSampleEvery = time.Minute
+	DefaultMaxWindow   = time.Hour
+	DefaultTopN        = 3
+	DefaultStopTimeout = 10 * time.Second
+	// MaxBackoff bounds the pause between polls while ClickHouse fails.
+	MaxBackoff = time.Minute
+)
+
+// Config wires a Poller. Source and the four stores are required; zero
+// durations take the defaults above.
+type Config struct {
+	Source   core.TrafficSource
+	Sites    core.SiteService
+	Goals    core.GoalService
+	Webhooks core.WebhookService
+	Triggers core.TriggerStore
+
+	// Notify wakes the delivery engine after a poll committed deliveries.
+	// It must not block.
+	Notify func()
+	// OnPoll, if set, receives the status of every poll (metrics, UI). It
+	// runs on the polling goroutine and must not block.
+	OnPoll func(core.PollStatus)
+
+	// Interval is the time between polls.
+	Interval time.Duration
+	// SettleDelay keeps goal windows this far behind ClickHouse's now(), so
+	// that events still in Plausible's ingest buffer are not missed.
+	SettleDelay time.Duration
+	// DropEvery is how often the 12 h drop count, the expensive query, is
+	// run; a webhook new to the drop check makes it run at once.
+	DropEvery time.Duration
+	// SampleEvery is how often the current visitors of every site are kept
+	// for the traffic chart; a site whose alert fires is always sampled.
+	SampleEvery time.Duration
+	// MaxWindow bounds one goal window, so that catching up after a long
+	// downtime runs in several bounded queries instead of one huge one.
+	MaxWindow time.Duration
+	// TopN is how many top sources and pages a spike carries.
+	TopN int
+	// PollTimeout bounds one poll; default max(Interval, 30 s).
+	PollTimeout time.Duration
+	// StopTimeout bounds how long Run waits for a running poll on shutdown.
+	StopTimeout time.Duration
+
+	Logger *slog.Logger
+	// Now is the local clock, used only for backoff and status times; the
+	// trigger windows follow ClickHouse's clock.
+	Now func() time.Time
+}
+
+// Poller runs poll cycles. Its methods are safe for concurrent use; cycles
+// never overlap.
+type Poller struct {
+	cfg Config
+	log *slog.Logger
+
+	mu sync.Mutex // serialises cycles and guards the fields below
+	// lastDrop is ClickHouse's time of the last 12 h count; dropSeen the
+	// webhooks whose drop alert it evaluated.
+	lastDrop   time.Time
+	dropSeen   map[int64]bool
+	lastSample time.Time
+	// status is the last status saved; statusLoaded says whether it was
+	// read from the store yet (to keep ClickHouseSince across restarts).
+	status       core.PollStatus
+	statusLoaded bool
+	version      string
+	// fails counts consecutive failed polls; retryAt (local clock) is when
+	// the scheduler may poll again.
+	fails   int
+	retryAt time.Time
+}
+
+// New returns a Poller for cfg, filling its defaults.
+func New(cfg Config) *Poller {
+	if cfg.Interval <= 0 {
+		cfg.Interval = DefaultInterval
+	}
+	if cfg.SettleDelay <= 0 {
+		cfg.SettleDelay = DefaultSettleDelay
+	}
+	if cfg.DropEvery <= 0 {
+		cfg.DropEvery = DefaultDropEvery
+	}
+	if cfg.SampleEvery <= 0 {
+		cfg.SampleEvery = DefaultSampleEvery
+	}
+	if cfg.MaxWindow <= 0 {
+		cfg.MaxWindow = DefaultMaxWindow
+	}
+	if cfg.TopN <= 0 {
+		cfg.TopN = DefaultTopN
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = max(cfg.Interval, 30*time.Second)
+	}
+	if cfg.StopTimeout <= 0 {
+		cfg.StopTimeout = DefaultStopTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Notify == nil {
+		cfg.Notify = func() {}
+	}
+	return &Poller{cfg: cfg, log: cfg.Logger.With("component", "poll")}
+}
+
+// Run polls every Interval until ctx is done, then waits (at most
+// StopTimeout) for a running poll to finish. While ClickHouse fails, polls
+// are skipped with an exponential backoff until one succeeds. The caller
+// must not close the stores before Run returns.
+func (p *Poller) Run(ctx context.Context) error {
+	s, err := gocron.NewScheduler(
+		gocron.WithLogger(p.log),
+		gocron.WithStopTimeout(p.cfg.StopTimeout),
+	)
+	if err != nil {
+		return fmt.Errorf("poll: new scheduler: %w", err)
+	}
+	_, err = s.NewJob(
+		gocron.DurationJob(p.cfg.Interval),
+		gocron.NewTask(p.tick),
+		gocron.WithName("poll"),
+		gocron.WithSingletonMode(gocron.LimitModeReschedule),
+		gocron.WithStartAt(gocron.WithStartImmediately()),
+	)
+	if err != nil {
+		_ = s.Shutdown()
+		return fmt.Errorf("poll: new job: %w", err)
+	}
+	p.log.Info("poller started", "interval", p.cfg.Interval, "settle_delay", p.cfg.SettleDelay)
+	s.Start()
+	<-ctx.Done()
+	err = s.Shutdown()
+	p.log.Info("poller stopped")
+	if err != nil {
+		return fmt.Errorf("poll: stop scheduler: %w", err)
+	}
+	return nil
+}
+
+// tick is one scheduled run. A poll already started is let finish on
+// shutdown (bounded by PollTimeout and the scheduler's StopTimeout), since
+// its commit is all or nothing anyway.
+func (p *Poller) tick(ctx context.Context) {
+	p.mu.Lock()
+	wait := p.retryAt.Sub(p.cfg.Now())
+	p.mu.Unlock()
+	if wait > 0 || ctx.Err() != nil {
+		return
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.PollTimeout)
+	defer cancel()
+	_ = p.PollOnce(pctx) // PollOnce logs its own failures.
+}
+
+// backoff is the pause after the fails-th consecutive failure: twice the
+// interval, doubling, up to MaxBackoff (or the interval, if longer).
+func backoff(fails int, interval time.Duration) time.Duration {
+	limit := max(MaxBackoff, interval)
+	d := 2 * interval
+	for i := 1; i < fails && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
+}
+
+// sourceError marks a failure of ClickHouse, as opposed to one of the stores.
+type sourceError struct {
+	op  string
+	err error
+}
+
+func (e *sourceError) Error() string { return "clickhouse " + e.op + ": " + e.err.Error() }
+func (e *sourceError) Unwrap() error { return e.err }
+
+// IsSourceError reports whether err, returned by PollOnce, is a failure to
+// read ClickHouse.
+func IsSourceError(err error) bool {
+	var se *sourceError
+	return errors.As(err, &se)
+}

@@ -1,0 +1,191 @@
+package poll
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+// alertHit is one traffic event decided for one webhook.
+type alertHit struct {
+	hook  *core.Webhook
+	site  *core.Site
+	typ   core.EventType
+	value uint64 // the visitors the condition was decided on
+}
+
+// watches reports whether webhook h has traffic alert typ (EventSpike or
+// EventDrop) armed: subscribed, with a threshold.
+func watches(h *core.Webhook, typ core.EventType) bool {
+	switch typ {
+	case core.EventSpike:
+		return h.SpikeThreshold > 0 && h.Subscribes(typ)
+	case core.EventDrop:
+		return h.DropThreshold > 0 && h.Subscribes(typ)
+	}
+	return false
+}
+
+// resolvedOf maps an alert type to its resolved type.
+func resolvedOf(typ core.EventType) core.EventType {
+	if typ == core.EventDrop {
+		return core.EventDropResolved
+	}
+	return core.EventSpikeResolved
+}
+
+// traffic evaluates the spike and drop alerts of every webhook from one
+// grouped visitors query (with the 12 h count when the drop check is due),
+// then renders the events that fire.
+func (c *cycle) traffic(ctx context.Context) error {
+	if len(c.siteIDs) == 0 {
+		return nil
+	}
+	p := c.p
+	c.dropHooks = map[int64]bool{}
+	newHook := false
+	for _, h := range c.hooks {
+		if watches(h, core.EventDrop) {
+			c.dropHooks[h.ID] = true
+			newHook = newHook || !p.dropSeen[h.ID]
+		}
+	}
+	due := len(c.dropHooks) > 0 &&
+		(p.lastDrop.IsZero() || c.now.Sub(p.lastDrop) >= p.cfg.DropEvery || newHook)
+	counts, err := p.cfg.Source.Visitors(ctx, c.siteIDs, due)
+	if err != nil {
+		return &sourceError{"visitors", err}
+	}
+	if counts == nil {
+		counts = map[uint64]core.VisitorCounts{}
+	}
+	// A site missing from a successful answer had no events: zero visitors.
+	c.counts, c.dropChecked = counts, due
+
+	var hits []alertHit
+	for _, h := range c.hooks {
+		site := c.sites[h.SiteID]
+		vc := counts[site.PlausibleID]
+		if watches(h, core.EventSpike) {
+			hits = c.evaluate(hits, h, site, core.EventSpike, vc.Current >= uint64(h.SpikeThreshold), vc.Current)
+		}
+		if due && watches(h, core.EventDrop) {
+			hits = c.evaluate(hits, h, site, core.EventDrop, vc.Last12h < uint64(h.DropThreshold), vc.Last12h)
+		}
+	}
+	if len(hits) == 0 {
+		return nil
+	}
+	sources, pages, err := c.tops(ctx, hits)
+	if err != nil {
+		return err
+	}
+	for _, hit := range hits {
+		e := c.alertEvent(hit, sources, pages)
+		body, err := core.Render(hit.hook, e)
+		if err != nil {
+			return fmt.Errorf("render %s for webhook %d: %w", e.Type, hit.hook.ID, err)
+		}
+		c.commit.Deliveries = append(c.commit.Deliveries, core.NewDelivery{
+			WebhookID: hit.hook.ID, EventKey: e.Key, EventType: e.Type, Payload: body,
+		})
+		c.events++
+	}
+	return nil
+}
+
+// evaluate applies one observation to webhook h's alert typ, records the new
+// state if it changed, and appends the events it sends.
+func (c *cycle) evaluate(hits []alertHit, h *core.Webhook, site *core.Site, typ core.EventType, cond bool, value uint64) []alertHit {
+	key := core.AlertKey{WebhookID: h.ID, Type: typ}
+	st := c.states[key]
+	cooldown := h.Cooldown
+	if cooldown <= 0 {
+		cooldown = core.DefaultCooldown
+	}
+	step := core.EvaluateAlert(st, cond, c.now, cooldown)
+	if step.Next.Firing != st.Firing || !step.Next.LastFired.Equal(st.LastFired) {
+		c.commit.Alerts[key] = step.Next
+	}
+	switch {
+	case step.Fire:
+		if !slices.Contains(c.fired[site.ID], typ) {
+			c.fired[site.ID] = append(c.fired[site.ID], typ)
+		}
+		hits = append(hits, alertHit{h, site, typ, value})
+	case step.Resolve && h.Subscribes(resolvedOf(typ)):
+		hits = append(hits, alertHit{h, site, resolvedOf(typ), value})
+	}
+	return hits
+}
+
+// tops fetches the top sources and pages of the last 5 minutes, one grouped
+// query each, for only the sites whose spike fires this poll.
+func (c *cycle) tops(ctx context.Context, hits []alertHit) (map[uint64][]core.SourceRow, map[uint64][]core.PageRow, error) {
+	var ids []uint64
+	for _, hit := range hits {
+		if hit.typ == core.EventSpike && !slices.Contains(ids, hit.site.PlausibleID) {
+			ids = append(ids, hit.site.PlausibleID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil, nil
+	}
+	p := c.p
+	from := c.now.Add(-core.CurrentWindow)
+	sources, err := p.cfg.Source.TopSources(ctx, ids, from, c.now, p.cfg.TopN)
+	if err != nil {
+		return nil, nil, &sourceError{"top sources", err}
+	}
+	pages, err := p.cfg.Source.TopPages(ctx, ids, from, c.now, p.cfg.TopN)
+	if err != nil {
+		return nil, nil, &sourceError{"top pages", err}
+	}
+	return sources, pages, nil
+}
+
+// alertEvent builds the event of one hit. Its key names the webhook and the
+// poll, since traffic alerts are decided per webhook.
+func (c *cycle) alertEvent(hit alertHit, sources map[uint64][]core.SourceRow, pages map[uint64][]core.PageRow) *core.Event {
+	var key string
+	var data any
+	switch hit.typ {
+	case core.EventSpike, core.EventSpikeResolved:
+		d := core.SpikeData{
+			Site:            hit.site.Domain,
+			SiteID:          hit.site.PlausibleID,
+			CurrentVisitors: hit.value,
+			Threshold:       hit.hook.SpikeThreshold,
+			Window:          "5m",
+		}
+		key = "spike"
+		if hit.typ == core.EventSpike {
+			d.TopSources = sources[hit.site.PlausibleID]
+			d.TopPages = pages[hit.site.PlausibleID]
+		} else {
+			key = "spike.resolved"
+		}
+		data = d
+	default:
+		data = core.DropData{
+			Site:      hit.site.Domain,
+			SiteID:    hit.site.PlausibleID,
+			Visitors:  hit.value,
+			Threshold: hit.hook.DropThreshold,
+			Window:    "12h",
+		}
+		key = "drop"
+		if hit.typ == core.EventDropResolved {
+			key = "drop.resolved"
+		}
+	}
+	return &core.Event{
+		Type:      hit.typ,
+		Key:       fmt.Sprintf("%s:%d:%d", key, hit.hook.ID, c.now.Unix()),
+		SiteID:    hit.site.ID,
+		Timestamp: c.now,
+		Data:      data,
+	}
+}

@@ -1,0 +1,19 @@
+package chtest
+
+import (
+	"os"
+	"syscall"
+)
+
+// sysProcAttr puts the server in its own process group, so that Stop can
+// kill it with any children, and asks the kernel to SIGKILL it when the
+// test binary dies. Pdeathsig follows the thread that forked, which the Go
+// runtime keeps alive for the process's life unless it was locked.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}
+
+func killGroup(p *os.Process) {
+	_ = syscall.Kill(-p.Pid, syscall.SIGKILL)
+	_ = p.Kill()
+}

@@ -1,0 +1,20 @@
+//go:build unix && !linux
+
+package chtest
+
+import (
+	"os"
+	"syscall"
+)
+
+// sysProcAttr puts the server in its own process group, so that Stop can
+// kill it with any children. Without Pdeathsig outside Linux, a test
+// binary that dies without Stop leaves the server running.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
+
+func killGroup(p *os.Process) {
+	_ = syscall.Kill(-p.Pid, syscall.SIGKILL)
+	_ = p.Kill()
+}

@@ -1,0 +1,226 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+var _ core.TriggerStore = (*TriggerStore)(nil)
+
+// SampleRetention is how long traffic samples are kept for the chart;
+// CommitPoll prunes older ones.
+const SampleRetention = 24 * time.Hour
+
+// TriggerStore keeps the poller's state in the database.
+type TriggerStore struct {
+	db *DB
+}
+
+// NewTriggerStore returns the trigger store of db.
+func NewTriggerStore(db *DB) *TriggerStore { return &TriggerStore{db: db} }
+
+// AlertStates returns every stored alert state.
+func (s *TriggerStore) AlertStates(ctx context.Context) (map[core.AlertKey]core.AlertState, error) {
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT webhook_id, type, firing, last_fired FROM alert_states`)
+	if err != nil {
+		return nil, dbError("find alert states", err)
+	}
+	defer rows.Close()
+	out := make(map[core.AlertKey]core.AlertState)
+	for rows.Next() {
+		var k core.AlertKey
+		var typ string
+		var st core.AlertState
+		var last sql.NullInt64
+		if err := rows.Scan(&k.WebhookID, &typ, &st.Firing, &last); err != nil {
+			return nil, dbError("find alert states", err)
+		}
+		k.Type, st.LastFired = core.EventType(typ), fromNullMS(last)
+		out[k] = st
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("find alert states", err)
+	}
+	return out, nil
+}
+
+// GoalWatermarks returns, by goal id, the end of each goal's last counted
+// window.
+func (s *TriggerStore) GoalWatermarks(ctx context.Context) (map[int64]time.Time, error) {
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT goal_id, until FROM goal_watermarks`)
+	if err != nil {
+		return nil, dbError("find goal watermarks", err)
+	}
+	defer rows.Close()
+	out := make(map[int64]time.Time)
+	for rows.Next() {
+		var id, until int64
+		if err := rows.Scan(&id, &until); err != nil {
+			return nil, dbError("find goal watermarks", err)
+		}
+		out[id] = fromMS(until)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("find goal watermarks", err)
+	}
+	return out, nil
+}
+
+// CommitPoll writes everything one poll decided in one transaction: alert
+// states, goal watermarks, the deliveries (as Enqueue does), the poll
+// status and the traffic samples, and prunes samples older than
+// SampleRetention. State of webhooks and goals deleted since the poll read
+// them is dropped.
+func (s *TriggerStore) CommitPoll(ctx context.Context, c core.PollCommit) error {
+	tx, err := s.db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	if len(c.Alerts) > 0 {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO alert_states (webhook_id, type, firing, last_fired)
+			SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?1)
+			ON CONFLICT (webhook_id, type) DO UPDATE SET firing = excluded.firing, last_fired = excluded.last_fired`)
+		if err != nil {
+			return dbError("save alert states", err)
+		}
+		defer stmt.Close()
+		for k, st := range c.Alerts {
+			if _, err := stmt.ExecContext(ctx, k.WebhookID, string(k.Type), boolInt(st.Firing), nullMS(st.LastFired)); err != nil {
+				return dbError("save alert state", err)
+			}
+		}
+	}
+	if len(c.Watermarks) > 0 {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO goal_watermarks (goal_id, until)
+			SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM goals WHERE id = ?1)
+			ON CONFLICT (goal_id) DO UPDATE SET until = excluded.until`)
+		if err != nil {
+			return dbError("save goal watermarks", err)
+		}
+		defer stmt.Close()
+		for id, until := range c.Watermarks {
+			if _, err := stmt.ExecContext(ctx, id, ms(until)); err != nil {
+				return dbError("save goal watermark", err)
+			}
+		}
+	}
+	if err := enqueue(ctx, tx, c.Deliveries); err != nil {
+		return err
+	}
+	if err := savePollStatus(ctx, tx, c.Status); err != nil {
+		return err
+	}
+	if len(c.Samples) > 0 {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO traffic_samples (site_id, at, current_visitors, fired)
+			SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM sites WHERE id = ?1)`)
+		if err != nil {
+			return dbError("save traffic samples", err)
+		}
+		defer stmt.Close()
+		for _, smp := range c.Samples {
+			if _, err := stmt.ExecContext(ctx, smp.SiteID, ms(smp.At), int64(smp.CurrentVisitors), joinEventTypes(smp.Fired)); err != nil {
+				return dbError("save traffic sample", err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM traffic_samples WHERE at < ?`, ms(tx.now.Add(-SampleRetention))); err != nil {
+		return dbError("prune traffic samples", err)
+	}
+	return tx.commit()
+}
+
+// SavePollStatus records the status of a poll that changed nothing else.
+func (s *TriggerStore) SavePollStatus(ctx context.Context, st core.PollStatus) error {
+	tx, err := s.db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := savePollStatus(ctx, tx, st); err != nil {
+		return err
+	}
+	return tx.commit()
+}
+
+// PollStatus returns the last poll's status; the zero status before the
+// first poll.
+func (s *TriggerStore) PollStatus(ctx context.Context) (core.PollStatus, error) {
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return core.PollStatus{}, err
+	}
+	defer tx.Rollback()
+	var st core.PollStatus
+	var at, since sql.NullInt64
+	var dur int64
+	err = tx.QueryRowContext(ctx, `SELECT last_poll_at, last_poll_ms, clickhouse_ok, clickhouse_error,
+		clickhouse_since, server_version FROM poll_status WHERE id = 1`).
+		Scan(&at, &dur, &st.ClickHouseOK, &st.ClickHouseError, &since, &st.ServerVersion)
+	if err == sql.ErrNoRows {
+		return core.PollStatus{}, nil
+	} else if err != nil {
+		return core.PollStatus{}, dbError("read poll status", err)
+	}
+	st.LastPollAt, st.ClickHouseSince = fromNullMS(at), fromNullMS(since)
+	st.LastPollDuration = time.Duration(dur) * time.Millisecond
+	return st, nil
+}
+
+func savePollStatus(ctx context.Context, tx *Tx, st core.PollStatus) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO poll_status (id, last_poll_at, last_poll_ms, clickhouse_ok,
+		clickhouse_error, clickhouse_since, server_version) VALUES (1, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET last_poll_at = excluded.last_poll_at, last_poll_ms = excluded.last_poll_ms,
+		clickhouse_ok = excluded.clickhouse_ok, clickhouse_error = excluded.clickhouse_error,
+		clickhouse_since = excluded.clickhouse_since, server_version = excluded.server_version`,
+		nullMS(st.LastPollAt), st.LastPollDuration.Milliseconds(), boolInt(st.ClickHouseOK), st.ClickHouseError,
+		nullMS(st.ClickHouseSince), st.ServerVersion)
+	if err != nil {
+		return dbError("save poll status", err)
+	}
+	return nil
+}
+
+// TrafficSamples returns a site's samples since t, oldest first.
+func (s *TriggerStore) TrafficSamples(ctx context.Context, siteID int64, since time.Time) ([]core.TrafficSample, error) {
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT at, current_visitors, fired FROM traffic_samples
+		WHERE site_id = ? AND at >= ? ORDER BY at, id`, siteID, ms(since))
+	if err != nil {
+		return nil, dbError("find traffic samples", err)
+	}
+	defer rows.Close()
+	var out []core.TrafficSample
+	for rows.Next() {
+		smp := core.TrafficSample{SiteID: siteID}
+		var at, visitors int64
+		var fired string
+		if err := rows.Scan(&at, &visitors, &fired); err != nil {
+			return nil, dbError("find traffic samples", err)
+		}
+		smp.At, smp.CurrentVisitors, smp.Fired = fromMS(at), uint64(visitors), splitEventTypes(fired)
+		out = append(out, smp)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("find traffic samples", err)
+	}
+	return out, nil
+}

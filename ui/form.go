@@ -1,0 +1,251 @@
+package ui
+
+import (
+	"slices"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+// entry is a text entry on which Esc closes the innermost dialog, since
+// Fyne's dialogs leave Esc to the focused widget.
+type entry struct {
+	widget.Entry
+	ui *UI
+}
+
+func (u *UI) newEntry(placeholder string) *entry {
+	e := &entry{ui: u}
+	e.PlaceHolder = placeholder
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (u *UI) newMultiLineEntry(placeholder string, rows int) *entry {
+	e := u.newEntry(placeholder)
+	e.MultiLine = true
+	e.Wrapping = fyne.TextWrapOff
+	e.SetMinRowsVisible(rows)
+	return e
+}
+
+// TypedKey closes the innermost dialog on Esc and otherwise edits.
+func (e *entry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.ui.escape() {
+		return
+	}
+	e.Entry.TypedKey(k)
+}
+
+// formField is one row of a fieldForm: an input and the line under it that
+// shows the message of a core error naming one of its fields.
+type formField struct {
+	names []string // core field names this input answers for
+	label string
+	input fyne.CanvasObject
+	hint  string
+	err   *widget.Label
+}
+
+// fieldForm lays out inputs with their hints and inline error lines, and
+// puts a core error beside the input it names (core.ErrorField).
+type fieldForm struct {
+	fields  []*formField
+	general *widget.Label // errors that name no input of the form
+}
+
+func (f *fieldForm) add(label string, input fyne.CanvasObject, hint string, names ...string) *formField {
+	ff := &formField{names: names, label: label, input: input, hint: hint,
+		err: &widget.Label{Importance: widget.DangerImportance}}
+	ff.err.Hide()
+	f.fields = append(f.fields, ff)
+	return ff
+}
+
+func (f *fieldForm) buildUI() fyne.CanvasObject {
+	return container.NewVBox(f.errorLabel(), f.form(f.fields...))
+}
+
+// errorLabel returns the line above the form for errors that name no input.
+func (f *fieldForm) errorLabel() *widget.Label {
+	if f.general == nil {
+		f.general = &widget.Label{Importance: widget.DangerImportance}
+		f.general.Hide()
+	}
+	return f.general
+}
+
+// form lays out some of the fields, for dialogs that show them in columns.
+func (f *fieldForm) form(fields ...*formField) *widget.Form {
+	form := &widget.Form{}
+	for _, ff := range fields {
+		form.Items = append(form.Items, &widget.FormItem{Text: ff.label, Widget: container.NewVBox(ff.input, ff.err), HintText: ff.hint})
+	}
+	return form
+}
+
+// clear hides every error line.
+func (f *fieldForm) clear() {
+	for _, ff := range append(f.fields, &formField{err: f.errorLabel()}) {
+		ff.err.SetText("")
+		ff.err.Hide()
+	}
+}
+
+// show puts err's message beside the input it names, or above the form.
+// It returns the field the message went to, or nil.
+func (f *fieldForm) show(err error) *formField {
+	f.clear()
+	if err == nil {
+		return nil
+	}
+	name := core.ErrorField(err)
+	for _, ff := range f.fields {
+		if name != "" && slices.Contains(ff.names, name) {
+			ff.err.SetText(errorLine(err))
+			ff.err.Show()
+			return ff
+		}
+	}
+	f.errorLabel().SetText("⚠ " + core.ErrorMessage(err))
+	f.general.Show()
+	return nil
+}
+
+// errorText returns the message shown for field name, or "".
+func (f *fieldForm) errorText(name string) string {
+	for _, ff := range f.fields {
+		if slices.Contains(ff.names, name) && ff.err.Visible() {
+			return ff.err.Text
+		}
+	}
+	if f.general != nil && f.general.Visible() {
+		return f.general.Text
+	}
+	return ""
+}
+
+// errorLine is an error's message without the field name, which the row's
+// label already gives.
+func errorLine(err error) string {
+	if e, ok := errorAs(err); ok {
+		return "⚠ " + e.Message
+	}
+	return "⚠ " + core.ErrorMessage(err)
+}
+
+// formDialog is a dialog with Cancel and a confirm button that stays open
+// until submit says it is done, so that the user's input survives an error.
+// Enter in a one-line entry submits; Esc cancels.
+type formDialog struct {
+	ui      *UI
+	d       *dialog.CustomDialog
+	confirm *widget.Button
+	cancel  *widget.Button
+	submit  func()
+	esc     *escapeEntry
+	width   float32
+}
+
+func (u *UI) newFormDialog(title, confirm string, content fyne.CanvasObject, width float32, submit func()) *formDialog {
+	fd := &formDialog{ui: u, submit: submit, width: width}
+	fd.d = dialog.NewCustomWithoutButtons(title, content, u.win)
+	fd.cancel = &widget.Button{Text: "Cancel", Icon: theme.CancelIcon(), OnTapped: fd.hide}
+	fd.confirm = &widget.Button{Text: confirm, Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: fd.onSubmit}
+	fd.d.SetButtons([]fyne.CanvasObject{fd.cancel, fd.confirm})
+	fd.d.SetOnClosed(func() { u.popEscape(fd.esc) })
+	return fd
+}
+
+// submitOnEnter makes Enter in each one-line entry submit the dialog.
+func (fd *formDialog) submitOnEnter(entries ...*entry) {
+	for _, e := range entries {
+		if !e.MultiLine {
+			e.OnSubmitted = func(string) { fd.onSubmit() }
+		}
+	}
+}
+
+func (fd *formDialog) onSubmit() {
+	if fd.confirm.Disabled() {
+		return
+	}
+	fd.submit()
+}
+
+func (fd *formDialog) show() {
+	fd.esc = fd.ui.pushEscape(fd.hide)
+	fd.fit()
+	fd.d.Show()
+}
+
+// fit sizes the dialog to its content, at least fd.width wide, so that an
+// error line that appeared is not clipped.
+func (fd *formDialog) fit() {
+	m := fd.d.MinSize()
+	fd.d.Resize(fyne.NewSize(max(m.Width, fd.width), m.Height))
+}
+
+func (fd *formDialog) hide() { fd.d.Hide() }
+
+// busy disables the buttons while a save runs.
+func (fd *formDialog) busy(b bool) {
+	if b {
+		fd.confirm.Disable()
+	} else {
+		fd.confirm.Enable()
+	}
+}
+
+// escapeEntry is one open dialog's cancel function on the Esc stack.
+type escapeEntry struct{ cancel func() }
+
+func (u *UI) pushEscape(cancel func()) *escapeEntry {
+	e := &escapeEntry{cancel: cancel}
+	u.escapes = append(u.escapes, e)
+	return e
+}
+
+func (u *UI) popEscape(e *escapeEntry) {
+	u.escapes = slices.DeleteFunc(u.escapes, func(x *escapeEntry) bool { return x == e })
+}
+
+// escape cancels the innermost open dialog and reports whether there was
+// one.
+func (u *UI) escape() bool {
+	if len(u.escapes) == 0 {
+		return false
+	}
+	u.escapes[len(u.escapes)-1].cancel()
+	return true
+}
+
+// showDialog shows a dialog that Esc closes.
+func (u *UI) showDialog(d dialog.Dialog) {
+	e := u.pushEscape(d.Hide)
+	d.SetOnClosed(func() { u.popEscape(e) })
+	d.Show()
+}
+
+// showError shows an error in a dialog.
+func (u *UI) showError(title string, err error) {
+	d := dialog.NewCustom(title, "Close", &widget.Label{Text: core.ErrorMessage(err)}, u.win)
+	u.showDialog(d)
+}
+
+// confirm asks before a destructive action; yes runs on Fyne's goroutine.
+func (u *UI) confirm(title, message, yesText string, yes func()) {
+	d := dialog.NewCustomConfirm(title, yesText, "Cancel", &widget.Label{Text: message}, func(ok bool) {
+		if ok {
+			yes()
+		}
+	}, u.win)
+	d.SetConfirmImportance(widget.DangerImportance)
+	u.lastConfirm = d
+	u.showDialog(d)
+}

@@ -1,0 +1,212 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+// wildcardHint explains page-goal wildcards, as Plausible has them.
+const wildcardHint = "Use * as a wildcard: /blog/* matches every post"
+
+// goalsScreen is the Goals tab: the chosen site's goals.
+type goalsScreen struct {
+	ui       *UI
+	site     *core.Site
+	goals    []*core.Goal
+	selected int64
+
+	table   *widget.Table
+	empty   *widget.Label
+	addEv   *widget.Button
+	addPage *widget.Button
+	remove  *widget.Button
+
+	form *goalForm // the open add dialog, for tests
+}
+
+var goalColumns = []struct {
+	title string
+	width float32
+}{
+	{"Kind", 130}, {"Goal", 460}, {"Added", 200},
+}
+
+func (s *goalsScreen) buildUI() fyne.CanvasObject {
+	s.table = &widget.Table{
+		Length: func() (int, int) { return len(s.goals), len(goalColumns) },
+		CreateCell: func() fyne.CanvasObject {
+			return &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+		},
+		UpdateCell: func(id widget.TableCellID, o fyne.CanvasObject) {
+			if id.Row >= len(s.goals) {
+				return
+			}
+			g, l := s.goals[id.Row], o.(*widget.Label)
+			switch id.Col {
+			case 0:
+				l.SetText(goalKindText(g.Kind))
+			case 1:
+				l.SetText(g.Name())
+			case 2:
+				l.SetText(stamp(g.CreatedAt, time.Now()))
+			}
+		},
+		OnSelected: func(id widget.TableCellID) {
+			if id.Row < len(s.goals) {
+				s.selected = s.goals[id.Row].ID
+				s.remove.Enable()
+			}
+		},
+		ShowHeaderRow: true,
+		CreateHeader:  func() fyne.CanvasObject { return &widget.Label{TextStyle: fyne.TextStyle{Bold: true}} },
+		UpdateHeader: func(id widget.TableCellID, o fyne.CanvasObject) {
+			if id.Col >= 0 && id.Col < len(goalColumns) {
+				o.(*widget.Label).SetText(goalColumns[id.Col].title)
+			}
+		},
+	}
+	for i, c := range goalColumns {
+		s.table.SetColumnWidth(i, c.width)
+	}
+	s.addEv = &widget.Button{Text: "Add event goal", Icon: theme.ContentAddIcon(), OnTapped: func() { s.onAdd(core.GoalEvent) }}
+	s.addPage = &widget.Button{Text: "Add page goal", Icon: theme.ContentAddIcon(), OnTapped: func() { s.onAdd(core.GoalPage) }}
+	s.remove = &widget.Button{Text: "Remove", Icon: theme.DeleteIcon(), OnTapped: s.onRemove}
+	s.remove.Disable()
+	s.empty = &widget.Label{Text: "No goals yet. Add the custom events or pages whose completions should send goal.completed.", Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance}
+	s.empty.Hide()
+	buttons := container.NewHBox(s.addEv, s.addPage, s.remove, layout.NewSpacer())
+	hint := &widget.Label{Text: "Event goals match a custom event name; page goals match a path. " + wildcardHint + ".", Importance: widget.LowImportance}
+	return container.NewBorder(buttons, container.NewVBox(widget.NewSeparator(), hint), nil, nil, container.NewStack(s.table, container.NewCenter(s.empty)))
+}
+
+func goalKindText(k core.GoalKind) string {
+	if k == core.GoalPage {
+		return "Page"
+	}
+	return "Event"
+}
+
+func (s *goalsScreen) apply(snap *snapshot) {
+	s.site, s.goals = snap.site, snap.goals
+	found := false
+	for i, g := range s.goals {
+		if g.ID == s.selected && s.selected != 0 {
+			found = true
+			s.table.Select(widget.TableCellID{Row: i, Col: 1})
+		}
+	}
+	if !found {
+		s.selected = 0
+		s.table.UnselectAll()
+		s.remove.Disable()
+	}
+	if len(s.goals) == 0 {
+		s.empty.Show()
+	} else {
+		s.empty.Hide()
+	}
+	s.table.Refresh()
+}
+
+// goalForm is the add-goal dialog, for an event name or a page path.
+type goalForm struct {
+	s      *goalsScreen
+	kind   core.GoalKind
+	name   *entry
+	fields fieldForm
+	dlg    *formDialog
+}
+
+func (s *goalsScreen) onAdd(kind core.GoalKind) {
+	if s.site == nil {
+		return
+	}
+	f := &goalForm{s: s, kind: kind}
+	if kind == core.GoalPage {
+		f.name = s.ui.newEntry("/signup/thanks")
+		f.fields.add("Page path", f.name, wildcardHint, "page", "goal")
+	} else {
+		f.name = s.ui.newEntry("Signup")
+		f.fields.add("Event name", f.name, "The name your site sends with plausible('…')", "event", "goal")
+	}
+	title := "Add event goal to " + s.site.Domain
+	if kind == core.GoalPage {
+		title = "Add page goal to " + s.site.Domain
+	}
+	f.dlg = s.ui.newFormDialog(title, "Add", f.fields.buildUI(), 560, f.onSubmit)
+	f.dlg.submitOnEnter(f.name)
+	s.form = f
+	f.dlg.show()
+	s.ui.win.Canvas().Focus(f.name)
+}
+
+func (f *goalForm) onSubmit() {
+	g := &core.Goal{SiteID: f.s.site.ID, Site: f.s.site.Domain}
+	var err error
+	switch {
+	case f.kind == core.GoalPage && strings.TrimSpace(f.name.Text) == "":
+		err = core.FieldErrorf("page", "is required")
+	case f.kind == core.GoalPage:
+		g.PagePath = strings.TrimSpace(f.name.Text)
+	case f.name.Text == "":
+		err = core.FieldErrorf("event", "is required")
+	default:
+		g.EventName = f.name.Text
+	}
+	if err == nil {
+		err = g.Validate()
+	}
+	if err != nil {
+		f.fields.show(err)
+		f.dlg.fit()
+		return
+	}
+	f.dlg.busy(true)
+	u := f.s.ui
+	u.run(func(ctx context.Context) error {
+		return u.svc.Goals.CreateGoal(ctx, g)
+	}, func(err error) {
+		f.dlg.busy(false)
+		if err != nil {
+			f.fields.show(err)
+			f.dlg.fit()
+			return
+		}
+		f.dlg.hide()
+		f.s.selected = g.ID
+		u.Refresh()
+	})
+}
+
+func (s *goalsScreen) onRemove() {
+	var goal *core.Goal
+	for _, g := range s.goals {
+		if g.ID == s.selected {
+			goal = g
+		}
+	}
+	if goal == nil {
+		return
+	}
+	msg := fmt.Sprintf("Remove the %s goal %q?\nWebhooks that filter on it stop receiving its completions.", strings.ToLower(goalKindText(goal.Kind)), goal.Name())
+	s.ui.confirm("Remove goal", msg, "Remove", func() {
+		s.ui.run(func(ctx context.Context) error {
+			return s.ui.svc.Goals.DeleteGoal(ctx, goal.ID)
+		}, func(err error) {
+			if err != nil {
+				s.ui.showError("Could not remove the goal", err)
+			}
+			s.ui.Refresh()
+		})
+	})
+}

@@ -1,0 +1,315 @@
+package ui
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+// headerMask stands for a stored header value, which is never shown.
+const headerMask = "••••••••"
+
+// chatDigest is the digest interval a chat-format webhook starts with, so
+// that a busy goal doesn't flood a channel.
+const chatDigest = "15m"
+
+// webhookForm is the add/edit webhook dialog.
+type webhookForm struct {
+	s    *webhooksScreen
+	hook *core.Webhook // nil when adding
+
+	url          *entry
+	spike        *widget.Check
+	drop         *widget.Check
+	goal         *widget.Check
+	spikeAt      *entry
+	dropBelow    *entry
+	goals        *widget.CheckGroup
+	cooldown     *entry
+	sendResolved *widget.Check
+	format       *widget.Select
+	digest       *entry
+	headers      *entry
+	allowPrivate *widget.Check
+
+	fields fieldForm
+	dlg    *formDialog
+}
+
+func newWebhookForm(s *webhooksScreen, w *core.Webhook) *webhookForm {
+	u := s.ui
+	f := &webhookForm{s: s, hook: w,
+		url:          u.newEntry("https://example.com/hooks/plausible"),
+		spike:        &widget.Check{Text: string(core.EventSpike)},
+		drop:         &widget.Check{Text: string(core.EventDrop)},
+		goal:         &widget.Check{Text: string(core.EventGoal)},
+		spikeAt:      u.newEntry("e.g. 200"),
+		dropBelow:    u.newEntry("e.g. 50"),
+		cooldown:     u.newEntry("12h"),
+		sendResolved: &widget.Check{Text: "Also send *.resolved when an alert clears"},
+		format:       &widget.Select{Options: []string{string(core.FormatStandard), string(core.FormatSlack), string(core.FormatDiscord)}},
+		digest:       u.newEntry("0 (off)"),
+		headers:      u.newMultiLineEntry("Authorization: Bearer …", 3),
+		allowPrivate: &widget.Check{Text: "Allow private and loopback addresses"},
+	}
+	var names []string
+	for _, g := range s.goals {
+		names = append(names, g.Name())
+	}
+	f.goals = &widget.CheckGroup{Options: names}
+	f.fill(w)
+	f.format.OnChanged = f.onFormat
+
+	events := container.NewHBox(f.spike, f.drop, f.goal)
+	var goalsInput fyne.CanvasObject = f.goals
+	if len(names) == 0 {
+		goalsInput = &widget.Label{Text: "This site has no goals yet (add them in the Goals tab).", Importance: widget.LowImportance}
+	} else if len(names) > 4 {
+		scroll := container.NewVScroll(f.goals)
+		scroll.SetMinSize(fyne.NewSize(0, 140))
+		goalsInput = scroll
+	}
+	private := container.NewVBox(f.allowPrivate, &widget.Label{
+		Text:       "Lets this webhook reach private and loopback addresses such as LAN services;\nonly enable for endpoints you control.",
+		Importance: widget.WarningImportance, SizeName: theme.SizeNameCaptionText,
+	})
+
+	ff := &f.fields
+	url := ff.add("URL", f.url, "http:// or https:// endpoint that receives the events", "url")
+	ev := ff.add("Events", events, "", "events")
+	spike := ff.add("Spike threshold", f.spikeAt, "traffic.spike when current visitors (5 min) reach this", "spike_threshold")
+	drop := ff.add("Drop threshold", f.dropBelow, "traffic.drop when visitors over 12 h fall below this", "drop_threshold")
+	cool := ff.add("Cooldown", f.cooldown, "Least time between two alerts of one kind (1m–720h)", "cooldown")
+	res := ff.add("Resolved", f.sendResolved, "", "send_resolved")
+	goals := ff.add("Goals", goalsInput, "None checked: every goal of the site", "goals")
+	format := ff.add("Format", f.format, "standard is signed JSON; slack and discord post chat messages", "format")
+	digest := ff.add("Goal digest", f.digest, "Gather goal completions per interval, e.g. 15m; 0 sends at once", "digest")
+	headers := ff.add("Headers", f.headers, headersHint(w), "header", "headers")
+	priv := ff.add("Private", private, "", "allow_private")
+
+	left := ff.form(ev, spike, drop, cool, res)
+	right := ff.form(goals, format, digest, headers, priv)
+	content := container.NewVBox(ff.errorLabel(), ff.form(url), container.NewGridWithColumns(2, left, right))
+
+	title, confirm := "Add webhook", "Add"
+	if w != nil {
+		title, confirm = "Edit webhook", "Save"
+	}
+	f.dlg = u.newFormDialog(title, confirm, content, 1040, f.onSubmit)
+	f.dlg.submitOnEnter(f.url, f.spikeAt, f.dropBelow, f.cooldown, f.digest)
+	return f
+}
+
+func headersHint(w *core.Webhook) string {
+	if w != nil && len(w.Headers) > 0 {
+		return "One 'Name: value' a line; " + headerMask + " keeps the stored value"
+	}
+	return "One 'Name: value' a line; values are kept secret"
+}
+
+// fill sets the inputs from w, or to a new webhook's defaults.
+func (f *webhookForm) fill(w *core.Webhook) {
+	if w == nil {
+		f.goal.SetChecked(true)
+		f.format.SetSelected(string(core.FormatStandard))
+		f.digest.SetText("0")
+		f.cooldown.SetText(f.s.cooldown)
+		if f.cooldown.Text == "" {
+			f.cooldown.SetText(shortDuration(core.DefaultCooldown))
+		}
+		return
+	}
+	f.url.SetText(w.URL)
+	f.spike.SetChecked(slices.Contains(w.Events, core.EventSpike))
+	f.drop.SetChecked(slices.Contains(w.Events, core.EventDrop))
+	f.goal.SetChecked(slices.Contains(w.Events, core.EventGoal))
+	if w.SpikeThreshold > 0 {
+		f.spikeAt.SetText(strconv.Itoa(w.SpikeThreshold))
+	}
+	if w.DropThreshold > 0 {
+		f.dropBelow.SetText(strconv.Itoa(w.DropThreshold))
+	}
+	f.goals.SetSelected(w.Goals)
+	f.cooldown.SetText(shortDuration(w.Cooldown))
+	f.sendResolved.SetChecked(w.SendResolved)
+	f.format.SetSelected(string(w.Format))
+	f.digest.SetText(shortDuration(w.DigestInterval))
+	var lines []string
+	for _, name := range w.HeaderNames() {
+		lines = append(lines, name+": "+headerMask)
+	}
+	f.headers.SetText(strings.Join(lines, "\n"))
+	f.allowPrivate.SetChecked(w.AllowPrivate)
+}
+
+// onFormat starts chat formats with a digest, and standard without one,
+// unless the user chose an interval.
+func (f *webhookForm) onFormat(v string) {
+	d := strings.TrimSpace(f.digest.Text)
+	switch {
+	case v != string(core.FormatStandard) && (d == "" || d == "0" || d == "off"):
+		f.digest.SetText(chatDigest)
+	case v == string(core.FormatStandard) && d == chatDigest && f.hook == nil:
+		f.digest.SetText("0")
+	}
+}
+
+func (f *webhookForm) show() {
+	f.dlg.show()
+	f.s.ui.win.Canvas().Focus(f.url)
+}
+
+// read parses the inputs into an update; a malformed number or duration is
+// reported as a field error, like core's own rules.
+func (f *webhookForm) read() (core.WebhookUpdate, error) {
+	var upd core.WebhookUpdate
+	url := strings.TrimSpace(f.url.Text)
+	upd.URL = &url
+	var events []core.EventType
+	for _, c := range []*widget.Check{f.spike, f.drop, f.goal} {
+		if c.Checked {
+			events = append(events, core.EventType(c.Text))
+		}
+	}
+	upd.Events = &events
+	spike, err := parseThreshold("spike_threshold", f.spikeAt.Text)
+	if err != nil {
+		return upd, err
+	}
+	upd.SpikeThreshold = &spike
+	drop, err := parseThreshold("drop_threshold", f.dropBelow.Text)
+	if err != nil {
+		return upd, err
+	}
+	upd.DropThreshold = &drop
+	goals := append([]string{}, f.goals.Selected...)
+	upd.Goals = &goals
+	cooldown, err := parseDuration("cooldown", f.cooldown.Text, "30m or 12h")
+	if err != nil {
+		return upd, err
+	}
+	upd.Cooldown = &cooldown
+	resolved := f.sendResolved.Checked
+	upd.SendResolved = &resolved
+	format := core.Format(f.format.Selected)
+	upd.Format = &format
+	digest, err := parseDuration("digest", f.digest.Text, "15m or 1h, or 0 for off")
+	if err != nil {
+		return upd, err
+	}
+	upd.DigestInterval = &digest
+	var old map[string]string
+	if f.hook != nil {
+		old = f.hook.Headers
+	}
+	headers, err := parseHeaders(f.headers.Text, old)
+	if err != nil {
+		return upd, err
+	}
+	upd.Headers = &headers
+	private := f.allowPrivate.Checked
+	upd.AllowPrivate = &private
+	return upd, nil
+}
+
+func parseThreshold(field, s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, core.FieldErrorf(field, "must be an integer ≥ 1")
+	}
+	return n, nil
+}
+
+// parseDuration reads a Go duration; empty, 0 and "off" are zero.
+func parseDuration(field, s, example string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "0" || s == "off" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, core.FieldErrorf(field, "must be a duration such as %s", example)
+	}
+	return d, nil
+}
+
+// parseHeaders reads 'Name: value' lines. A masked value keeps the stored
+// value of that header, which the form never shows.
+func parseHeaders(text string, stored map[string]string) (map[string]string, error) {
+	out := map[string]string{}
+	for line := range strings.SplitSeq(text, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		name, value, err := core.ParseHeader(line)
+		if err != nil {
+			return nil, err
+		}
+		if value == headerMask {
+			v, ok := stored[name]
+			if !ok {
+				return nil, core.FieldErrorf("header", "type the value of %s; %s only stands for a stored value", name, headerMask)
+			}
+			value = v
+		}
+		out[name] = value
+	}
+	return out, nil
+}
+
+func (f *webhookForm) onSubmit() {
+	upd, err := f.read()
+	w := &core.Webhook{}
+	if f.hook != nil {
+		c := *f.hook
+		w = &c
+	} else {
+		site := f.s.site
+		w.SiteID, w.Site, w.Enabled, w.Secret = site.ID, site.Domain, true, core.GenerateSecret()
+	}
+	if err == nil {
+		upd.Apply(w)
+		err = w.Validate()
+	}
+	if err != nil {
+		f.fields.show(err)
+		f.dlg.fit()
+		return
+	}
+	f.fields.clear()
+	f.dlg.busy(true)
+	u := f.s.ui
+	u.run(func(ctx context.Context) error {
+		if f.hook == nil {
+			return u.svc.Webhooks.CreateWebhook(ctx, w)
+		}
+		_, err := u.svc.Webhooks.UpdateWebhook(ctx, f.hook.ID, upd)
+		return err
+	}, func(err error) {
+		f.dlg.busy(false)
+		if err != nil {
+			f.fields.show(err)
+			f.dlg.fit()
+			return
+		}
+		f.dlg.hide()
+		if f.hook == nil {
+			f.s.selected = w.ID
+			f.s.showSecret("Webhook added", w.URL, w.Secret)
+		}
+		u.Refresh()
+	})
+}

@@ -1,0 +1,448 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+// rotateOverlap is how long the old secret keeps signing after a rotation,
+// so that receivers can switch without dropping requests.
+const rotateOverlap = 24 * time.Hour
+
+// webhooksScreen is the Webhooks tab: the chosen site's webhooks.
+type webhooksScreen struct {
+	ui       *UI
+	site     *core.Site
+	hooks    []*core.Webhook
+	last     map[int64]*core.Delivery
+	goals    []*core.Goal
+	cooldown string // the default cooldown setting, for new webhooks
+	selected int64  // webhook id, 0 for none
+
+	table   *widget.Table
+	detail  *widget.Label
+	reason  *widget.Label
+	empty   *widget.Label
+	add     *widget.Button
+	edit    *widget.Button
+	toggle  *widget.Button
+	del     *widget.Button
+	test    *widget.Button
+	rotate  *widget.Button
+	testing *widget.Activity
+
+	// The most recent dialogs, for tests.
+	form       *webhookForm
+	secret     *secretDialog
+	testResult *testResultDialog
+}
+
+var webhookColumns = []struct {
+	title string
+	width float32
+}{
+	{"URL", 330}, {"Events", 270}, {"Status", 230}, {"Last delivery", 200},
+}
+
+func (s *webhooksScreen) buildUI() fyne.CanvasObject {
+	s.table = &widget.Table{
+		Length: func() (int, int) { return len(s.hooks), len(webhookColumns) },
+		CreateCell: func() fyne.CanvasObject {
+			return &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+		},
+		UpdateCell:    s.updateCell,
+		OnSelected:    func(id widget.TableCellID) { s.onSelect(id.Row) },
+		ShowHeaderRow: true,
+		CreateHeader: func() fyne.CanvasObject {
+			return &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}
+		},
+		UpdateHeader: func(id widget.TableCellID, o fyne.CanvasObject) {
+			if id.Col >= 0 && id.Col < len(webhookColumns) {
+				o.(*widget.Label).SetText(webhookColumns[id.Col].title)
+			}
+		},
+	}
+	for i, c := range webhookColumns {
+		s.table.SetColumnWidth(i, c.width)
+	}
+	s.add = &widget.Button{Text: "Add", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: s.onAdd}
+	s.edit = &widget.Button{Text: "Edit", Icon: theme.DocumentCreateIcon(), OnTapped: s.onEdit}
+	s.toggle = &widget.Button{Text: "Disable", Icon: theme.MediaPauseIcon(), OnTapped: s.onToggle}
+	s.del = &widget.Button{Text: "Delete", Icon: theme.DeleteIcon(), OnTapped: s.onDelete}
+	s.test = &widget.Button{Text: "Send test", Icon: theme.MailSendIcon(), OnTapped: s.onSendTest}
+	s.rotate = &widget.Button{Text: "Rotate secret", Icon: theme.ViewRefreshIcon(), OnTapped: s.onRotate}
+	s.testing = widget.NewActivity()
+	s.testing.Hide()
+	s.detail = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+	s.reason = &widget.Label{Importance: widget.DangerImportance, Truncation: fyne.TextTruncateEllipsis}
+	s.reason.Hide()
+	s.empty = &widget.Label{Text: "No webhooks yet. Add one to send this site's alerts and goal completions to an endpoint.", Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance}
+	s.empty.Hide()
+	s.updateButtons()
+
+	buttons := container.NewHBox(s.add, s.edit, s.toggle, s.del, widget.NewSeparator(), s.test, s.testing, s.rotate, layout.NewSpacer())
+	bottom := container.NewVBox(widget.NewSeparator(), s.reason, s.detail)
+	return container.NewBorder(buttons, bottom, nil, nil, container.NewStack(s.table, container.NewCenter(s.empty)))
+}
+
+func (s *webhooksScreen) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
+	l := o.(*widget.Label)
+	if id.Row >= len(s.hooks) {
+		return
+	}
+	w := s.hooks[id.Row]
+	l.Importance = widget.MediumImportance
+	switch id.Col {
+	case 0:
+		l.Text = w.URL
+	case 1:
+		l.Text = eventsText(w.Events)
+		if w.SendResolved {
+			l.Text += " (+resolved)"
+		}
+	case 2:
+		l.Text, l.Importance = webhookStatus(w)
+	case 3:
+		l.Text = "—"
+		if d := s.last[w.ID]; d != nil {
+			l.Text = string(d.State) + " · " + stamp(d.UpdatedAt, time.Now())
+			l.Importance = stateImportance(d.State)
+		}
+	}
+	l.Refresh()
+}
+
+// webhookStatus is the Status column: enabled, or disabled and why.
+func webhookStatus(w *core.Webhook) (string, widget.Importance) {
+	switch {
+	case !w.Enabled && w.DisabledReason != "":
+		return "Disabled: " + w.DisabledReason, widget.DangerImportance
+	case !w.Enabled:
+		return "Disabled", widget.WarningImportance
+	case !w.FailingSince.IsZero():
+		return "Enabled · failing since " + stamp(w.FailingSince, time.Now()), widget.WarningImportance
+	}
+	return "Enabled", widget.SuccessImportance
+}
+
+func stateImportance(st core.DeliveryState) widget.Importance {
+	switch st {
+	case core.StateSucceeded:
+		return widget.SuccessImportance
+	case core.StateFailed:
+		return widget.DangerImportance
+	case core.StateRetrying:
+		return widget.WarningImportance
+	}
+	return widget.MediumImportance
+}
+
+func (s *webhooksScreen) apply(snap *snapshot) {
+	s.site, s.hooks, s.last, s.goals = snap.site, snap.webhooks, snap.last, snap.goals
+	s.cooldown = snap.cooldown
+	if s.find(s.selected) == nil {
+		s.selected = 0
+		s.table.UnselectAll()
+	} else {
+		s.selectID(s.selected)
+	}
+	if len(s.hooks) == 0 {
+		s.empty.Show()
+	} else {
+		s.empty.Hide()
+	}
+	s.table.Refresh()
+	s.updateButtons()
+}
+
+func (s *webhooksScreen) find(id int64) *core.Webhook {
+	for _, w := range s.hooks {
+		if w.ID == id && id != 0 {
+			return w
+		}
+	}
+	return nil
+}
+
+func (s *webhooksScreen) current() *core.Webhook { return s.find(s.selected) }
+
+func (s *webhooksScreen) onSelect(row int) {
+	if row < 0 || row >= len(s.hooks) {
+		return
+	}
+	s.selected = s.hooks[row].ID
+	s.updateButtons()
+}
+
+// selectID selects the webhook with id in the table.
+func (s *webhooksScreen) selectID(id int64) {
+	for i, w := range s.hooks {
+		if w.ID == id {
+			s.table.Select(widget.TableCellID{Row: i, Col: 0})
+			return
+		}
+	}
+}
+
+func (s *webhooksScreen) updateButtons() {
+	w := s.current()
+	for _, b := range []*widget.Button{s.edit, s.toggle, s.del, s.rotate, s.test} {
+		if w == nil {
+			b.Disable()
+		} else {
+			b.Enable()
+		}
+	}
+	if s.site == nil || len(s.hooks) >= core.MaxWebhooksPerSite {
+		s.add.Disable()
+	} else {
+		s.add.Enable()
+	}
+	if s.ui.svc.SendTest == nil || !s.testing.Hidden {
+		s.test.Disable()
+	}
+	s.reason.Hide()
+	if w == nil {
+		s.toggle.SetText("Disable")
+		s.toggle.SetIcon(theme.MediaPauseIcon())
+		s.detail.SetText(fmt.Sprintf("%d of %d webhooks. Select one to edit, test or rotate its secret.", len(s.hooks), core.MaxWebhooksPerSite))
+		return
+	}
+	if w.Enabled {
+		s.toggle.SetText("Disable")
+		s.toggle.SetIcon(theme.MediaPauseIcon())
+	} else {
+		s.toggle.SetText("Enable")
+		s.toggle.SetIcon(theme.MediaPlayIcon())
+		if w.DisabledReason != "" {
+			s.reason.SetText("Disabled automatically: " + w.DisabledReason + ". Fix the endpoint, then Enable.")
+			s.reason.Show()
+		}
+	}
+	parts := []string{"Format " + string(w.Format), "cooldown " + shortDuration(w.Cooldown)}
+	if w.SpikeThreshold > 0 {
+		parts = append(parts, fmt.Sprintf("spike ≥ %d", w.SpikeThreshold))
+	}
+	if w.DropThreshold > 0 {
+		parts = append(parts, fmt.Sprintf("drop < %d", w.DropThreshold))
+	}
+	if len(w.Goals) > 0 {
+		parts = append(parts, "goals: "+strings.Join(w.Goals, ", "))
+	} else {
+		parts = append(parts, "all goals")
+	}
+	if w.DigestInterval > 0 {
+		parts = append(parts, "digest every "+shortDuration(w.DigestInterval))
+	}
+	if len(w.Headers) > 0 {
+		parts = append(parts, "headers: "+strings.Join(w.HeaderNames(), ", "))
+	}
+	if w.AllowPrivate {
+		parts = append(parts, "private addresses allowed")
+	}
+	s.detail.SetText(strings.Join(parts, "  ·  "))
+}
+
+func (s *webhooksScreen) onAdd() {
+	if s.site == nil {
+		return
+	}
+	s.form = newWebhookForm(s, nil)
+	s.form.show()
+}
+
+func (s *webhooksScreen) onEdit() {
+	if w := s.current(); w != nil {
+		s.form = newWebhookForm(s, w)
+		s.form.show()
+	}
+}
+
+func (s *webhooksScreen) onToggle() {
+	w := s.current()
+	if w == nil {
+		return
+	}
+	enable := !w.Enabled
+	s.ui.run(func(ctx context.Context) error {
+		_, err := s.ui.svc.Webhooks.SetWebhookEnabled(ctx, w.ID, enable, "")
+		return err
+	}, func(err error) {
+		if err != nil {
+			s.ui.showError("Could not change the webhook", err)
+		} else if enable && s.ui.svc.Wake != nil {
+			// Deliveries held while it was disabled are due now.
+			s.ui.svc.Wake()
+		}
+		s.ui.Refresh()
+	})
+}
+
+func (s *webhooksScreen) onDelete() {
+	w := s.current()
+	if w == nil {
+		return
+	}
+	s.ui.confirm("Delete webhook", fmt.Sprintf("Delete the webhook to\n%s\nwith its delivery history? This cannot be undone.", w.URL), "Delete", func() {
+		s.ui.run(func(ctx context.Context) error {
+			return s.ui.svc.Webhooks.DeleteWebhook(ctx, w.ID)
+		}, func(err error) {
+			if err != nil {
+				s.ui.showError("Could not delete the webhook", err)
+			}
+			s.selected = 0
+			s.table.UnselectAll()
+			s.ui.Refresh()
+		})
+	})
+}
+
+func (s *webhooksScreen) onRotate() {
+	w := s.current()
+	if w == nil {
+		return
+	}
+	msg := fmt.Sprintf("Make a new signing secret for\n%s?\n\nThe old secret keeps signing too for %s, so the receiver can switch without losing requests.", w.URL, shortDuration(rotateOverlap))
+	s.ui.confirm("Rotate secret", msg, "Rotate", func() {
+		secret := core.GenerateSecret()
+		s.ui.run(func(ctx context.Context) error {
+			_, err := s.ui.svc.Webhooks.RotateSecret(ctx, w.ID, secret, rotateOverlap)
+			return err
+		}, func(err error) {
+			if err != nil {
+				s.ui.showError("Could not rotate the secret", err)
+				return
+			}
+			s.showSecret("New signing secret", w.URL, secret)
+			s.ui.Refresh()
+		})
+	})
+}
+
+// secretDialog shows a secret once, with a copy button.
+type secretDialog struct {
+	secret *widget.Label
+	copy   *widget.Button
+	d      *dialog.CustomDialog
+}
+
+func (s *webhooksScreen) showSecret(title, url, secret string) {
+	sd := &secretDialog{}
+	sd.secret = &widget.Label{Text: secret, TextStyle: fyne.TextStyle{Monospace: true}, Selectable: true}
+	sd.copy = &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: func() {
+		s.ui.app.Clipboard().SetContent(secret)
+		sd.copy.SetText("Copied")
+		sd.copy.SetIcon(theme.ConfirmIcon())
+	}}
+	content := container.NewVBox(
+		&widget.Label{Text: "Signing secret for " + url},
+		container.NewBorder(nil, nil, nil, sd.copy, sd.secret),
+		&widget.Label{Text: "This is the only time the secret is shown. Give it to the receiver now:\nit verifies the webhook-signature header with it (Standard Webhooks).", Importance: widget.WarningImportance},
+	)
+	sd.d = dialog.NewCustom(title, "Done", content, s.ui.win)
+	sd.d.Resize(fyne.NewSize(680, sd.d.MinSize().Height))
+	s.secret = sd
+	s.ui.showDialog(sd.d)
+}
+
+func (s *webhooksScreen) onSendTest() {
+	w := s.current()
+	if w == nil || s.ui.svc.SendTest == nil {
+		return
+	}
+	s.testing.Show()
+	s.testing.Start()
+	s.test.Disable()
+	var (
+		d   *core.Delivery
+		a   *core.Attempt
+		err error
+	)
+	s.ui.run(func(ctx context.Context) error {
+		d, a, err = s.ui.svc.SendTest(ctx, w.ID)
+		return err
+	}, func(error) {
+		s.testing.Stop()
+		s.testing.Hide()
+		s.updateButtons()
+		s.testResult = newTestResultDialog(s.ui, w, d, a, err)
+		s.ui.showDialog(s.testResult.d)
+		s.ui.Refresh()
+	})
+}
+
+// testResultDialog reports a test send: status, latency and the response,
+// or the error.
+type testResultDialog struct {
+	ok      bool
+	summary *widget.Label
+	status  *widget.Label
+	body    *widget.Label
+	d       *dialog.CustomDialog
+}
+
+func newTestResultDialog(u *UI, w *core.Webhook, d *core.Delivery, a *core.Attempt, err error) *testResultDialog {
+	r := &testResultDialog{
+		summary: &widget.Label{TextStyle: fyne.TextStyle{Bold: true}},
+		status:  &widget.Label{},
+		body:    &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak, Selectable: true},
+	}
+	form := &widget.Form{}
+	form.Append("Endpoint", &widget.Label{Text: w.URL, Truncation: fyne.TextTruncateEllipsis})
+	switch {
+	case err != nil:
+		r.summary.SetText("✗ The test could not be sent")
+		r.summary.Importance = widget.DangerImportance
+		r.body.SetText(core.ErrorMessage(err))
+		form.Append("Error", r.body)
+	case a == nil:
+		r.summary.SetText("The test was queued")
+		r.body.SetText("The engine will send it shortly; see the Deliveries tab.")
+		form.Append("Note", r.body)
+	default:
+		r.ok = a.StatusCode >= 200 && a.StatusCode < 300
+		if r.ok {
+			r.summary.SetText("✓ The endpoint accepted the test")
+			r.summary.Importance = widget.SuccessImportance
+		} else {
+			r.summary.SetText("✗ The endpoint did not accept the test")
+			r.summary.Importance = widget.DangerImportance
+		}
+		if a.StatusCode != 0 {
+			r.status.SetText(fmt.Sprintf("%d %s", a.StatusCode, http.StatusText(a.StatusCode)))
+		} else {
+			r.status.SetText("no answer")
+		}
+		form.Append("Status", r.status)
+		form.Append("Latency", &widget.Label{Text: latency(a.Duration)})
+		if d != nil {
+			form.Append("webhook-id", &widget.Label{Text: d.MsgID, TextStyle: fyne.TextStyle{Monospace: true}})
+		}
+		if a.Error != "" {
+			form.Append("Error", &widget.Label{Text: a.Error, Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance})
+		}
+		body := excerpt(a.ResponseBody, 600)
+		if body == "" {
+			body = "(empty body)"
+		}
+		r.body.SetText(body)
+		scroll := container.NewVScroll(r.body)
+		scroll.SetMinSize(fyne.NewSize(560, 120))
+		form.Append("Response", scroll)
+	}
+	r.d = dialog.NewCustom("Test send", "Close", container.NewVBox(r.summary, form), u.win)
+	r.d.Resize(fyne.NewSize(720, r.d.MinSize().Height))
+	return r
+}
