@@ -33,7 +33,7 @@ func TestParseSecret(t *testing.T) {
 		})
 	}
 	t.Run("generates a different secret each time", func(t *testing.T) {
-		if core.GenerateSecret() == core.GenerateSecret() {
+		if a, b := core.GenerateSecret(), core.GenerateSecret(); a == b {
 			t.Error("two generated secrets are equal")
 		}
 	})

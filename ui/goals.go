@@ -26,7 +26,7 @@ type goalsScreen struct {
 	selected int64
 
 	table   *widget.Table
-	empty   *widget.Label
+	view    *tableView
 	addEv   *widget.Button
 	addPage *widget.Button
 	remove  *widget.Button
@@ -34,59 +34,33 @@ type goalsScreen struct {
 	form *goalForm // the open add dialog, for tests
 }
 
-var goalColumns = []struct {
-	title string
-	width float32
-}{
-	{"Kind", 130}, {"Goal", 460}, {"Added", 200},
+var goalColumns = []column{
+	{"Kind", 120}, {"Goal", 480}, {"Added", 180},
 }
 
 func (s *goalsScreen) buildUI() fyne.CanvasObject {
-	s.table = &widget.Table{
-		Length: func() (int, int) { return len(s.goals), len(goalColumns) },
-		CreateCell: func() fyne.CanvasObject {
-			return &widget.Label{Truncation: fyne.TextTruncateEllipsis}
-		},
-		UpdateCell: func(id widget.TableCellID, o fyne.CanvasObject) {
-			if id.Row >= len(s.goals) {
-				return
-			}
-			g, l := s.goals[id.Row], o.(*widget.Label)
-			switch id.Col {
-			case 0:
-				l.SetText(goalKindText(g.Kind))
-			case 1:
-				l.SetText(g.Name())
-			case 2:
-				l.SetText(stamp(g.CreatedAt, time.Now()))
-			}
-		},
-		OnSelected: func(id widget.TableCellID) {
-			if id.Row < len(s.goals) {
-				s.selected = s.goals[id.Row].ID
-				s.remove.Enable()
-			}
-		},
-		ShowHeaderRow: true,
-		CreateHeader:  func() fyne.CanvasObject { return &widget.Label{TextStyle: fyne.TextStyle{Bold: true}} },
-		UpdateHeader: func(id widget.TableCellID, o fyne.CanvasObject) {
-			if id.Col >= 0 && id.Col < len(goalColumns) {
-				o.(*widget.Label).SetText(goalColumns[id.Col].title)
-			}
-		},
-	}
-	for i, c := range goalColumns {
-		s.table.SetColumnWidth(i, c.width)
-	}
+	s.table = newTable(goalColumns, func() int { return len(s.goals) }, func(id widget.TableCellID, l *widget.Label) {
+		g := s.goals[id.Row]
+		switch id.Col {
+		case 0:
+			l.SetText(goalKindText(g.Kind))
+		case 1:
+			l.SetText(g.Name())
+		case 2:
+			l.SetText(stamp(g.CreatedAt, time.Now()))
+		}
+	}, func(row int) {
+		s.selected = s.goals[row].ID
+		s.remove.Enable()
+	})
+	s.view = newTableView(s.table, goalColumns, "No goals yet. Add the custom events or pages whose completions should send goal.completed.")
 	s.addEv = &widget.Button{Text: "Add event goal", Icon: theme.ContentAddIcon(), OnTapped: func() { s.onAdd(core.GoalEvent) }}
 	s.addPage = &widget.Button{Text: "Add page goal", Icon: theme.ContentAddIcon(), OnTapped: func() { s.onAdd(core.GoalPage) }}
 	s.remove = &widget.Button{Text: "Remove", Icon: theme.DeleteIcon(), OnTapped: s.onRemove}
 	s.remove.Disable()
-	s.empty = &widget.Label{Text: "No goals yet. Add the custom events or pages whose completions should send goal.completed.", Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance}
-	s.empty.Hide()
 	buttons := container.NewHBox(s.addEv, s.addPage, s.remove, layout.NewSpacer())
 	hint := &widget.Label{Text: "Event goals match a custom event name; page goals match a path. " + wildcardHint + ".", Importance: widget.LowImportance}
-	return container.NewBorder(buttons, container.NewVBox(widget.NewSeparator(), hint), nil, nil, container.NewStack(s.table, container.NewCenter(s.empty)))
+	return container.NewBorder(buttons, container.NewVBox(widget.NewSeparator(), hint), nil, nil, s.view.box)
 }
 
 func goalKindText(k core.GoalKind) string {
@@ -110,12 +84,7 @@ func (s *goalsScreen) apply(snap *snapshot) {
 		s.table.UnselectAll()
 		s.remove.Disable()
 	}
-	if len(s.goals) == 0 {
-		s.empty.Show()
-	} else {
-		s.empty.Hide()
-	}
-	s.table.Refresh()
+	s.view.setEmpty(len(s.goals) == 0)
 }
 
 // goalForm is the add-goal dialog, for an event name or a page path.

@@ -41,8 +41,11 @@ type Services struct {
 	// Wake asks the running engine to look for due deliveries now.
 	Wake func()
 
-	// Version and DBPath are shown in the status bar.
+	// Version and DBPath are shown in the status bar and settings.
 	Version, DBPath string
+	// EngineNote, when set, says why this window runs without its own
+	// engine (another process holds the database); the status bar shows it.
+	EngineNote string
 }
 
 // Screen names accepted by ShowScreen.
@@ -89,18 +92,20 @@ type UI struct {
 	sel   selection
 
 	// bg counts the background jobs, so that tests can wait for them.
-	bg sync.WaitGroup
+	bg   sync.WaitGroup
+	doMu sync.Mutex
 	// loading serialises refresh loads so that results apply in order.
-	loading   sync.Mutex
-	inflight  atomic.Int32
-	escapes   []*escapeEntry // the open dialogs' cancel functions, innermost last
+	loading  sync.Mutex
+	inflight atomic.Int32
+	escapes  []*escapeEntry // the open dialogs' cancel functions, innermost last
 	// lastConfirm is the most recent confirmation dialog, for tests.
 	lastConfirm *dialog.ConfirmDialog
-	stopTick  chan struct{}
-	stopOnce  sync.Once
-	quitOnce  sync.Once
-	notifier  notifier
-	firstLoad bool
+	stopTick    chan struct{}
+	stopOnce    sync.Once
+	quitOnce    sync.Once
+	notifier    notifier
+	onQuit      func()
+	firstLoad   bool
 }
 
 type selection struct {
@@ -180,11 +185,8 @@ func (u *UI) Window() fyne.Window { return u.win }
 // runs once, before the loop ends, whichever way the app is quit; it should
 // stop the engine.
 func (u *UI) ShowAndRun(onQuit func()) {
-	quit := func() {
-		u.win.Hide()
-		u.shutdown(onQuit)
-		u.app.Quit()
-	}
+	u.onQuit = onQuit
+	quit := u.quit
 	if desk, ok := u.app.(desktop.App); ok && trayAvailable() {
 		desk.SetSystemTrayMenu(fyne.NewMenu("hookwatch",
 			fyne.NewMenuItem("Show hookwatch", func() { u.win.Show(); u.win.RequestFocus() }),
@@ -200,6 +202,16 @@ func (u *UI) ShowAndRun(onQuit func()) {
 	u.win.Show()
 	u.app.Run()
 	u.shutdown(onQuit)
+}
+
+// Quit closes the window and ends ShowAndRun as the tray's Quit would. It
+// may be called from any goroutine.
+func (u *UI) Quit() { fyne.Do(u.quit) }
+
+func (u *UI) quit() {
+	u.win.Hide()
+	u.shutdown(u.onQuit)
+	u.app.Quit()
 }
 
 func (u *UI) shutdown(onQuit func()) {
@@ -243,7 +255,7 @@ func (u *UI) Refresh() {
 		defer u.loading.Unlock()
 		sel := u.selection()
 		snap := u.load(u.ctx, sel)
-		fyne.Do(func() { u.apply(sel, snap) })
+		u.do(func() { u.apply(sel, snap) })
 	})
 }
 
@@ -380,7 +392,18 @@ func (u *UI) goBG(f func()) {
 func (u *UI) run(work func(ctx context.Context) error, done func(error)) {
 	u.goBG(func() {
 		err := work(u.ctx)
-		fyne.Do(func() { done(err) })
+		u.do(func() { done(err) })
+	})
+}
+
+// do runs f on Fyne's goroutine. The lock changes nothing there, where
+// calls run one at a time anyway; it serialises them under the test
+// driver, which runs them on the calling goroutine.
+func (u *UI) do(f func()) {
+	fyne.Do(func() {
+		u.doMu.Lock()
+		defer u.doMu.Unlock()
+		f()
 	})
 }
 

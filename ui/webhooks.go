@@ -32,9 +32,9 @@ type webhooksScreen struct {
 	selected int64  // webhook id, 0 for none
 
 	table   *widget.Table
+	view    *tableView
 	detail  *widget.Label
 	reason  *widget.Label
-	empty   *widget.Label
 	add     *widget.Button
 	edit    *widget.Button
 	toggle  *widget.Button
@@ -49,34 +49,13 @@ type webhooksScreen struct {
 	testResult *testResultDialog
 }
 
-var webhookColumns = []struct {
-	title string
-	width float32
-}{
-	{"URL", 330}, {"Events", 270}, {"Status", 230}, {"Last delivery", 200},
+var webhookColumns = []column{
+	{"URL", 300}, {"Events", 240}, {"Status", 210}, {"Last delivery", 170},
 }
 
 func (s *webhooksScreen) buildUI() fyne.CanvasObject {
-	s.table = &widget.Table{
-		Length: func() (int, int) { return len(s.hooks), len(webhookColumns) },
-		CreateCell: func() fyne.CanvasObject {
-			return &widget.Label{Truncation: fyne.TextTruncateEllipsis}
-		},
-		UpdateCell:    s.updateCell,
-		OnSelected:    func(id widget.TableCellID) { s.onSelect(id.Row) },
-		ShowHeaderRow: true,
-		CreateHeader: func() fyne.CanvasObject {
-			return &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}
-		},
-		UpdateHeader: func(id widget.TableCellID, o fyne.CanvasObject) {
-			if id.Col >= 0 && id.Col < len(webhookColumns) {
-				o.(*widget.Label).SetText(webhookColumns[id.Col].title)
-			}
-		},
-	}
-	for i, c := range webhookColumns {
-		s.table.SetColumnWidth(i, c.width)
-	}
+	s.table = newTable(webhookColumns, func() int { return len(s.hooks) }, s.updateCell, s.onSelect)
+	s.view = newTableView(s.table, webhookColumns, "No webhooks yet. Add one to send this site's alerts and goal completions to an endpoint.")
 	s.add = &widget.Button{Text: "Add", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: s.onAdd}
 	s.edit = &widget.Button{Text: "Edit", Icon: theme.DocumentCreateIcon(), OnTapped: s.onEdit}
 	s.toggle = &widget.Button{Text: "Disable", Icon: theme.MediaPauseIcon(), OnTapped: s.onToggle}
@@ -88,20 +67,14 @@ func (s *webhooksScreen) buildUI() fyne.CanvasObject {
 	s.detail = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
 	s.reason = &widget.Label{Importance: widget.DangerImportance, Truncation: fyne.TextTruncateEllipsis}
 	s.reason.Hide()
-	s.empty = &widget.Label{Text: "No webhooks yet. Add one to send this site's alerts and goal completions to an endpoint.", Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance}
-	s.empty.Hide()
 	s.updateButtons()
 
 	buttons := container.NewHBox(s.add, s.edit, s.toggle, s.del, widget.NewSeparator(), s.test, s.testing, s.rotate, layout.NewSpacer())
 	bottom := container.NewVBox(widget.NewSeparator(), s.reason, s.detail)
-	return container.NewBorder(buttons, bottom, nil, nil, container.NewStack(s.table, container.NewCenter(s.empty)))
+	return container.NewBorder(buttons, bottom, nil, nil, s.view.box)
 }
 
-func (s *webhooksScreen) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
-	l := o.(*widget.Label)
-	if id.Row >= len(s.hooks) {
-		return
-	}
+func (s *webhooksScreen) updateCell(id widget.TableCellID, l *widget.Label) {
 	w := s.hooks[id.Row]
 	l.Importance = widget.MediumImportance
 	switch id.Col {
@@ -158,12 +131,7 @@ func (s *webhooksScreen) apply(snap *snapshot) {
 	} else {
 		s.selectID(s.selected)
 	}
-	if len(s.hooks) == 0 {
-		s.empty.Show()
-	} else {
-		s.empty.Hide()
-	}
-	s.table.Refresh()
+	s.view.setEmpty(len(s.hooks) == 0)
 	s.updateButtons()
 }
 
@@ -179,9 +147,6 @@ func (s *webhooksScreen) find(id int64) *core.Webhook {
 func (s *webhooksScreen) current() *core.Webhook { return s.find(s.selected) }
 
 func (s *webhooksScreen) onSelect(row int) {
-	if row < 0 || row >= len(s.hooks) {
-		return
-	}
 	s.selected = s.hooks[row].ID
 	s.updateButtons()
 }
@@ -433,7 +398,7 @@ func newTestResultDialog(u *UI, w *core.Webhook, d *core.Delivery, a *core.Attem
 		if a.Error != "" {
 			form.Append("Error", &widget.Label{Text: a.Error, Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance})
 		}
-		body := excerpt(a.ResponseBody, 600)
+		body := excerpt(prettyJSON([]byte(a.ResponseBody)), 600)
 		if body == "" {
 			body = "(empty body)"
 		}

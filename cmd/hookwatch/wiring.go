@@ -87,7 +87,9 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Webhooks = sqlite.NewWebhookService(db)
 	m.Deliveries = sqlite.NewDeliveryService(db)
 	m.Triggers = sqlite.NewTriggerStore(db)
-	m.Lease = sqlite.NewLease(db)
+	lease := sqlite.NewLease(db)
+	lease.Stale = staleHolder
+	m.Lease = lease
 	m.Settings = sqlite.NewSettingsService(db)
 	m.Engine = deliver.New(deliver.Config{
 		Deliveries:   m.Deliveries,

@@ -54,10 +54,12 @@ type Config struct {
 	// (default 500ms). It bounds how late a delivery queued by another
 	// process, such as `hookwatch redeliver`, is picked up.
 	PollEvery time.Duration
-	// ReadBatch is the most deliveries read per query (default 512).
+	// ReadBatch is the most deliveries read per query (default 4096). A
+	// read costs about as much whatever its size, so it is large; what is
+	// read waits in memory for a worker.
 	ReadBatch int
 	// BatchSize and FlushEvery bound how many results wait for one commit
-	// and for how long (defaults 256 and 5ms).
+	// and for how long (defaults 512 and 5ms).
 	BatchSize  int
 	FlushEvery time.Duration
 	// DrainTimeout is how long Run waits on shutdown for requests in flight
@@ -113,10 +115,10 @@ func (c Config) withDefaults() Config {
 		c.PollEvery = 500 * time.Millisecond
 	}
 	if c.ReadBatch <= 0 {
-		c.ReadBatch = 512
+		c.ReadBatch = 4096
 	}
 	if c.BatchSize <= 0 {
-		c.BatchSize = 256
+		c.BatchSize = 512
 	}
 	if c.FlushEvery <= 0 {
 		c.FlushEvery = 5 * time.Millisecond

@@ -13,117 +13,195 @@ import (
 // rotated secret, allow_private) takes effect within it.
 const hookRefresh = time.Second
 
-// maxReadsPerRound bounds the queries of one round: each read after the
-// first looks past deliveries held back by a busy or rate-limited webhook.
-const maxReadsPerRound = 4
+// queue is one worker pool's side of the dispatcher. Only the dispatcher
+// goroutine touches it.
+type queue struct {
+	ch        chan job
+	firstOnly bool
+	// backlog holds deliveries read from the outbox and not yet handed to
+	// a worker, in due order; each is in Engine.inflight so that no read
+	// returns it twice. Reading is the expensive part, so one read feeds
+	// many rounds.
+	backlog []*core.Delivery
+	perHook map[int64]int // backlog entries per webhook
+	// parked holds, per webhook, ids of due deliveries left in the outbox
+	// because the webhook already had its fill of backlog; reads skip them
+	// so that they cannot crowd out other webhooks' deliveries.
+	parked map[int64][]int64
+	// more says the last read was full: more deliveries may be due now.
+	more   bool
+	readAt time.Time
+}
 
-// dispatch reads due deliveries and queues them until ctx is done. It wakes
-// on Notify, on a finished request, on a commit, when a held-back webhook
-// gets a token, and every PollEvery.
-func (e *Engine) dispatch(ctx context.Context, firstQ, retryQ chan job) {
+// dispatch moves due deliveries to the worker pools until ctx is done.
+// A queue reads the outbox when its backlog runs low and the last read was
+// full, PollEvery has passed, or (first attempts only) Notify was called;
+// reads are the costly part, so a finished request or a commit only hands
+// out the backlog.
+func (e *Engine) dispatch(ctx context.Context, qs ...*queue) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	notified := true
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-e.wake:
+			notified = true
+		case <-e.freed:
 		case <-timer.C:
 		}
-		next := e.cfg.PollEvery
 		if err := e.refreshHooks(ctx, false); err != nil {
 			if ctx.Err() != nil {
 				return
 			}
 			e.cfg.Logger.Error("reading webhooks", "error", err)
 		}
-		for _, q := range []struct {
-			ch        chan job
-			firstOnly bool
-		}{{firstQ, true}, {retryQ, false}} {
-			wait, err := e.fill(ctx, q.ch, q.firstOnly)
-			if err != nil {
-				if ctx.Err() != nil {
-					return
+		next := e.cfg.PollEvery
+		for _, q := range qs {
+			wait := e.place(q)
+			if e.wantRead(q, notified && q.firstOnly) {
+				if err := e.read(ctx, q); err != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					e.cfg.Logger.Error("reading due deliveries", "first_only", q.firstOnly, "error", err)
 				}
-				e.cfg.Logger.Error("reading due deliveries", "first_only", q.firstOnly, "error", err)
+				wait = e.place(q)
 			}
 			if wait > 0 {
 				next = min(next, wait)
 			}
-		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
+			// Past due and still not read means the workers are full:
+			// a freed slot wakes the dispatcher before the next poll.
+			if untilPoll := e.cfg.PollEvery - time.Since(q.readAt); untilPoll > 0 {
+				next = min(next, untilPoll)
 			}
 		}
+		notified = false
 		timer.Reset(next)
 	}
 }
 
-// fill queues due deliveries onto q while it has room. A delivery whose
-// webhook is at its in-flight cap or out of tokens is left in the outbox for
-// a later round, so that no worker waits on one slow endpoint. fill returns
-// when the earliest held-back webhook gets a token (0 if none is held).
-func (e *Engine) fill(ctx context.Context, q chan job, firstOnly bool) (wait time.Duration, err error) {
-	room := cap(q) - len(q)
-	if room == 0 {
-		return 0, nil
+// wantRead reports whether q should read the outbox now: the workers could
+// take more than the backlog holds, and there is reason to think more is due.
+func (e *Engine) wantRead(q *queue, notified bool) bool {
+	if len(q.backlog) >= cap(q.ch) || cap(q.ch)-len(q.ch) == 0 {
+		return false
+	}
+	return notified || q.more || time.Since(q.readAt) >= e.cfg.PollEvery
+}
+
+// read appends due deliveries to q's backlog.
+func (e *Engine) read(ctx context.Context, q *queue) error {
+	perHookMax := max(e.cfg.MaxInFlightPerWebhook+e.cfg.Burst, 16)
+	for id := range q.parked {
+		if q.perHook[id] < perHookMax/2 {
+			delete(q.parked, id) // let the oldest back in
+		}
 	}
 	e.mu.Lock()
-	skip := make(map[int64]bool, len(e.inflight)+e.cfg.ReadBatch)
+	skip := make(map[int64]bool, len(e.inflight)+len(q.parked)*perHookMax)
 	for id := range e.inflight {
 		skip[id] = true
 	}
 	e.mu.Unlock()
-
-	refreshed := false
-	for read := 0; read < maxReadsPerRound && room > 0; read++ {
-		now := e.cfg.Now()
-		ds, err := e.cfg.Deliveries.DueDeliveries(ctx, now, firstOnly, e.cfg.ReadBatch, skip)
-		if err != nil {
-			return wait, err
-		}
-		for _, d := range ds {
-			skip[d.ID] = true
-		}
-		if !refreshed && e.missingHook(ds) {
-			// A webhook created since the last read.
-			refreshed = true
-			if err := e.refreshHooks(ctx, true); err != nil {
-				return wait, err
-			}
-		}
-		e.mu.Lock()
-		for _, d := range ds {
-			if room == 0 {
-				break
-			}
-			h := e.hooks[d.WebhookID]
-			if h == nil || e.inflight[d.ID] {
-				continue
-			}
-			if h.running >= e.cfg.MaxInFlightPerWebhook {
-				continue // a finished request wakes the dispatcher
-			}
-			if t := time.Now(); !h.limiter.AllowN(t, 1) {
-				if w := tokenWait(h.limiter, t); wait == 0 || w < wait {
-					wait = w
-				}
-				continue
-			}
-			h.running++
-			e.inflight[d.ID] = true
-			q <- job{d: d, h: h, w: h.hook}
-			room--
-		}
-		e.mu.Unlock()
-		if len(ds) < e.cfg.ReadBatch {
-			break
+	for _, ids := range q.parked {
+		for _, id := range ids {
+			skip[id] = true
 		}
 	}
-	return wait, nil
+	q.readAt = time.Now()
+	ds, err := e.cfg.Deliveries.DueDeliveries(ctx, e.cfg.Now(), q.firstOnly, e.cfg.ReadBatch, skip)
+	if err != nil {
+		q.more = false
+		return err
+	}
+	q.more = len(ds) == e.cfg.ReadBatch
+	if e.missingHook(ds) {
+		// A webhook created since the last refresh.
+		if err := e.refreshHooks(ctx, true); err != nil {
+			return err
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, d := range ds {
+		if e.inflight[d.ID] {
+			continue // committed meanwhile, read from an older snapshot
+		}
+		if q.perHook[d.WebhookID] >= perHookMax {
+			q.parked[d.WebhookID] = append(q.parked[d.WebhookID], d.ID)
+			continue
+		}
+		e.inflight[d.ID] = true
+		q.perHook[d.WebhookID]++
+		q.backlog = append(q.backlog, d)
+	}
+	return nil
+}
+
+// place hands q's backlog to its workers while they have room. A delivery
+// whose webhook is at its in-flight cap or out of tokens stays in the
+// backlog, so that no worker waits on one slow endpoint; one whose webhook
+// is disabled or gone goes back to the outbox. place returns when the
+// earliest rate-limited webhook gets a token (0 if none is waiting).
+func (e *Engine) place(q *queue) (wait time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := time.Now()
+	room := cap(q.ch) - len(q.ch)
+	if len(q.ch) > 0 && room < cap(q.ch)/4 {
+		// The workers have queued work; wait for more room, so that a
+		// pass over the backlog places many deliveries, not one.
+		return 0
+	}
+	var blocked map[int64]bool
+	kept := q.backlog[:0]
+	for i, d := range q.backlog {
+		if room == 0 {
+			kept = append(kept, q.backlog[i:]...)
+			break
+		}
+		if blocked[d.WebhookID] {
+			kept = append(kept, d)
+			continue
+		}
+		h := e.hooks[d.WebhookID]
+		if h == nil || !h.hook.Enabled {
+			// Held in the outbox until it is enabled again.
+			delete(e.inflight, d.ID)
+			q.perHook[d.WebhookID]--
+			continue
+		}
+		ok := h.running < e.cfg.MaxInFlightPerWebhook // else a finished request wakes the dispatcher
+		if ok && !h.limiter.AllowN(now, 1) {
+			ok = false
+			if w := tokenWait(h.limiter, now); wait == 0 || w < wait {
+				wait = w
+			}
+		}
+		if !ok {
+			if blocked == nil {
+				blocked = map[int64]bool{}
+			}
+			blocked[d.WebhookID] = true
+			kept = append(kept, d)
+			continue
+		}
+		h.running++
+		q.perHook[d.WebhookID]--
+		q.ch <- job{d: d, h: h, w: h.hook}
+		room--
+	}
+	clear(q.backlog[len(kept):])
+	q.backlog = kept
+	for id, n := range q.perHook {
+		if n <= 0 {
+			delete(q.perHook, id)
+		}
+	}
+	return wait
 }
 
 // tokenWait is how long until l has a token again.
@@ -182,4 +260,16 @@ func (e *Engine) refreshHooks(ctx context.Context, force bool) error {
 		}
 	}
 	return nil
+}
+
+// markDisabled disables the cached webhook at once, so that its backlog is
+// held from now on rather than from the next refresh.
+func (e *Engine) markDisabled(webhookID int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if h := e.hooks[webhookID]; h != nil && h.hook.Enabled {
+		w := *h.hook
+		w.Enabled = false
+		h.hook = &w
+	}
 }

@@ -19,7 +19,8 @@ type Engine struct {
 
 	guarded, private *retryablehttp.Client
 
-	wake chan struct{}
+	wake  chan struct{} // Notify: new first attempts may be due
+	freed chan struct{} // a finished request or commit: hand out the backlog
 
 	mu       sync.Mutex
 	inflight map[int64]bool // delivery ids queued, sending, or awaiting commit
@@ -53,6 +54,7 @@ func New(cfg Config) *Engine {
 		guarded:  newClient(cfg, false),
 		private:  newClient(cfg, true),
 		wake:     make(chan struct{}, 1),
+		freed:    make(chan struct{}, 1),
 		inflight: make(map[int64]bool),
 		hooks:    make(map[int64]*hookState),
 	}
@@ -96,7 +98,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	var prune sync.WaitGroup
 	prune.Go(func() { e.prune(ctx) })
 
-	e.dispatch(ctx, firstQ, retryQ)
+	e.dispatch(ctx,
+		&queue{ch: firstQ, firstOnly: true, perHook: map[int64]int{}, parked: map[int64][]int64{}},
+		&queue{ch: retryQ, perHook: map[int64]int{}, parked: map[int64][]int64{}})
 
 	e.stopping.Store(true)
 	close(firstQ)
@@ -143,7 +147,16 @@ func (e *Engine) finish(h *hookState) {
 	e.mu.Lock()
 	h.running--
 	e.mu.Unlock()
-	e.Notify()
+	e.signalFreed()
+}
+
+// signalFreed wakes the dispatcher to hand out its backlog, without reading
+// the outbox: a finished request or a commit makes nothing new due.
+func (e *Engine) signalFreed() {
+	select {
+	case e.freed <- struct{}{}:
+	default:
+	}
 }
 
 // release forgets delivery ids once their outcome is committed (or they

@@ -319,3 +319,8 @@ func dnsServer(t testing.TB, hosts map[string]string) *net.Resolver {
 		},
 	}
 }
+
+// newEngine returns an engine that is not running.
+func newEngine(t testing.TB, st *store) *deliver.Engine {
+	return deliver.New(testConfig(t, st))
+}

@@ -64,6 +64,9 @@ func (e *Engine) commit(ctx context.Context, batch []core.AttemptResult) []core.
 	ids := make([]int64, len(batch))
 	for i, r := range batch {
 		ids[i] = r.Delivery.ID
+		if err == nil && r.Decision.DisableWebhook {
+			e.markDisabled(r.Delivery.WebhookID)
+		}
 	}
 	e.release(ids...)
 	if err == nil && e.cfg.OnAttempt != nil {
@@ -71,7 +74,7 @@ func (e *Engine) commit(ctx context.Context, batch []core.AttemptResult) []core.
 			e.cfg.OnAttempt(r)
 		}
 	}
-	e.Notify()
+	e.signalFreed()
 	clear(batch)
 	return batch[:0]
 }

@@ -1,6 +1,7 @@
 package deliver
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -144,11 +145,11 @@ func signingKeys(w *core.Webhook, now time.Time) ([][]byte, error) {
 // never held in memory.
 func readBody(body io.ReadCloser) (string, error) {
 	defer body.Close()
-	var sb strings.Builder
-	_, err := io.Copy(&sb, io.LimitReader(body, core.MaxResponseBody))
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(io.LimitReader(body, core.MaxResponseBody))
 	if err == nil {
 		// Past what is kept, a failure only costs the connection.
 		_, _ = io.CopyN(io.Discard, body, drainLimit)
 	}
-	return strings.ToValidUTF8(sb.String(), "\uFFFD"), err
+	return strings.ToValidUTF8(buf.String(), "\uFFFD"), err
 }

@@ -2,6 +2,7 @@ package poll
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,8 +11,9 @@ import (
 
 // cycle is one poll: what it loaded and what it decided.
 type cycle struct {
-	p   *Poller
-	now time.Time // ClickHouse's
+	p     *Poller
+	now   time.Time // ClickHouse's
+	local time.Time // ours, when the cycle started
 
 	sites   map[int64]*core.Site
 	siteIDs []uint64 // Plausible ids of every site, in load order
@@ -19,6 +21,9 @@ type cycle struct {
 	goals   []*core.Goal
 	states  map[core.AlertKey]core.AlertState
 	wms     map[int64]time.Time
+
+	// Phase durations, for the log.
+	loadDur, queryDur, commitDur time.Duration
 
 	counts      map[uint64]core.VisitorCounts
 	dropChecked bool
@@ -47,10 +52,10 @@ func (p *Poller) PollOnce(ctx context.Context) error {
 	}
 	p.fails, p.retryAt = 0, time.Time{}
 	if c.dropChecked {
-		p.lastDrop, p.dropSeen = c.now, c.dropHooks
+		p.lastDrop, p.dropSeen = c.local, c.dropHooks
 	}
 	if c.sampled {
-		p.lastSample = c.now
+		p.lastSample = c.local
 	}
 	p.status = c.commit.Status
 	p.status.LastPollDuration = dur
@@ -61,9 +66,9 @@ func (p *Poller) PollOnce(ctx context.Context) error {
 	if c.events > 0 {
 		lvl = p.log.Info
 	}
-	lvl("poll done", "duration", dur, "sites", len(c.sites), "webhooks", len(c.hooks),
-		"goals", len(c.goals), "drop_check", c.dropChecked, "events", c.events,
-		"deliveries", len(c.commit.Deliveries))
+	lvl("poll done", "duration", dur, "load", c.loadDur, "clickhouse", c.queryDur, "commit", c.commitDur,
+		"sites", len(c.sites), "webhooks", len(c.hooks), "goals", len(c.goals),
+		"drop_check", c.dropChecked, "events", c.events, "deliveries", len(c.commit.Deliveries))
 	if p.cfg.OnPoll != nil {
 		p.cfg.OnPoll(p.status)
 	}
@@ -74,11 +79,15 @@ func (p *Poller) PollOnce(ctx context.Context) error {
 // saved as the status and backs the scheduler off; so does a store failure,
 // though its status cannot be saved reliably and is only logged.
 func (p *Poller) failed(ctx context.Context, err error, dur time.Duration) error {
-	if ctx.Err() != nil {
-		// Shutdown or timeout: not ClickHouse's fault, and nothing to save.
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// Stopped by the caller: not ClickHouse's fault, nothing to save.
 		p.log.Warn("poll interrupted", "duration", dur, "err", err)
 		return err
 	}
+	// A poll that ran out of time (a hanging server) is a failure like any
+	// other, and its status must still be saved.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	p.fails++
 	wait := backoff(p.fails, p.cfg.Interval)
 	local := p.cfg.Now()
@@ -138,10 +147,11 @@ func (p *Poller) since(ok bool, now time.Time) time.Time {
 
 // run does the work of a cycle up to and including the commit.
 func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
-	c := &cycle{p: p, fired: map[int64][]core.EventType{}}
+	c := &cycle{p: p, local: p.cfg.Now(), fired: map[int64][]core.EventType{}}
 	if err := c.load(ctx); err != nil {
 		return nil, err
 	}
+	c.loadDur = time.Since(start)
 	now, err := p.cfg.Source.Now(ctx)
 	if err != nil {
 		return nil, &sourceError{"now", err}
@@ -154,17 +164,33 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 		}
 		p.version = v
 	}
-	c.commit = core.PollCommit{
-		Alerts:     map[core.AlertKey]core.AlertState{},
-		Watermarks: map[int64]time.Time{},
+	c.commit.Alerts = map[core.AlertKey]core.AlertState{}
+	// Goals and traffic are independent queries: run them side by side, so
+	// that a poll takes about as long as the slower one.
+	gctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var goals *goalResult
+	var gerr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		goals, gerr = c.goalEvents(gctx)
+	}()
+	err = c.traffic(ctx)
+	if err != nil {
+		cancel()
 	}
-	if err := c.traffic(ctx); err != nil {
+	<-done
+	if err != nil {
 		return nil, err
+	} else if gerr != nil {
+		return nil, gerr
 	}
-	if err := c.goalEvents(ctx); err != nil {
-		return nil, err
-	}
+	c.commit.Watermarks = goals.watermarks
+	c.commit.Deliveries = append(c.commit.Deliveries, goals.deliveries...)
+	c.events += goals.events
 	c.samples()
+	c.queryDur = time.Since(start) - c.loadDur
 
 	p.loadStatus(ctx)
 	local := p.cfg.Now()
@@ -180,6 +206,7 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 	if err := p.cfg.Triggers.CommitPoll(ctx, c.commit); err != nil {
 		return nil, fmt.Errorf("commit poll: %w", err)
 	}
+	c.commitDur = time.Since(start) - c.loadDur - c.queryDur
 	return c, nil
 }
 
@@ -224,7 +251,7 @@ func (c *cycle) samples() {
 		return
 	}
 	p := c.p
-	c.sampled = p.lastSample.IsZero() || c.now.Sub(p.lastSample) >= p.cfg.SampleEvery
+	c.sampled = p.lastSample.IsZero() || c.local.Sub(p.lastSample) >= p.cfg.SampleEvery
 	for _, s := range c.sites {
 		fired := c.fired[s.ID]
 		if !c.sampled && len(fired) == 0 {

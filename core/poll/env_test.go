@@ -288,25 +288,6 @@ func goalEvents(site uint64, at time.Time, name, path string, first, n int) []ch
 	return evs
 }
 
-// payload decodes a standard-format delivery's envelope with its data.
-type payload struct {
-	Type      core.EventType `json:"type"`
-	Timestamp time.Time      `json:"timestamp"`
-	Data      map[string]any `json:"data"`
-}
-
-func decode(t *testing.T, d *core.Delivery) payload {
-	t.Helper()
-	var p payload
-	if err := json.Unmarshal(d.Payload, &p); err != nil {
-		t.Fatalf("payload of delivery %d: %v: %s", d.ID, err, d.Payload)
-	}
-	if p.Type != d.EventType {
-		t.Fatalf("payload type %q; delivery type %q", p.Type, d.EventType)
-	}
-	return p
-}
-
 // goalData is the data of a goal.completed payload.
 type goalData struct {
 	Site           string       `json:"site"`
@@ -352,6 +333,9 @@ type proxy struct {
 	mu     sync.Mutex
 	ln     net.Listener
 	conns  map[net.Conn]bool
+	// hang makes new connections accepted but never answered, like a
+	// server that stopped responding.
+	hang bool
 }
 
 func startProxy(t *testing.T, target string) *proxy {
@@ -382,6 +366,15 @@ func (p *proxy) accept(ln net.Listener) {
 		c, err := ln.Accept()
 		if err != nil {
 			return
+		}
+		p.mu.Lock()
+		hang := p.hang
+		if hang {
+			p.conns[c] = true
+		}
+		p.mu.Unlock()
+		if hang {
+			continue
 		}
 		s, err := net.Dial("tcp", p.target)
 		if err != nil {

@@ -12,12 +12,21 @@ import (
 // window is a goal count's [from, to).
 type window struct{ from, to time.Time }
 
+// goalResult is what goalEvents decided.
+type goalResult struct {
+	watermarks map[int64]time.Time
+	deliveries []core.NewDelivery
+	events     int
+}
+
 // goalEvents counts the completions of every goal since its watermark, up to
 // SettleDelay behind ClickHouse's now and at most MaxWindow at once, and
 // fans each count > 0 out as one goal.completed. Goals sharing a window
-// (all of them, in steady state) are counted in one query.
-func (c *cycle) goalEvents(ctx context.Context) error {
+// (all of them, in steady state) are counted in one query. It only reads
+// the cycle, so that it can run beside traffic.
+func (c *cycle) goalEvents(ctx context.Context) (*goalResult, error) {
 	p := c.p
+	r := &goalResult{watermarks: map[int64]time.Time{}}
 	end := c.now.Add(-p.cfg.SettleDelay)
 	groups := map[window][]*core.Goal{}
 	var order []window
@@ -28,7 +37,7 @@ func (c *cycle) goalEvents(ctx context.Context) error {
 		wm, ok := c.wms[g.ID]
 		if !ok {
 			// First seen: watch from here on; past completions are not new.
-			c.commit.Watermarks[g.ID] = end
+			r.watermarks[g.ID] = end
 			continue
 		}
 		if !wm.Before(end) {
@@ -40,7 +49,7 @@ func (c *cycle) goalEvents(ctx context.Context) error {
 		}
 		if !c.goalWanted(g) {
 			// No webhook would receive it: move on without asking.
-			c.commit.Watermarks[g.ID] = w.to
+			r.watermarks[g.ID] = w.to
 			continue
 		}
 		if _, ok := groups[w]; !ok {
@@ -50,11 +59,11 @@ func (c *cycle) goalEvents(ctx context.Context) error {
 	}
 	slices.SortFunc(order, func(a, b window) int { return a.from.Compare(b.from) })
 	for _, w := range order {
-		if err := c.countGoals(ctx, w, groups[w]); err != nil {
-			return err
+		if err := c.countGoals(ctx, r, w, groups[w]); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	return r, nil
 }
 
 // goalWanted reports whether any enabled webhook takes goal g's events.
@@ -69,7 +78,7 @@ func (c *cycle) goalWanted(g *core.Goal) bool {
 
 // countGoals counts goals over one window, fans out their events and moves
 // their watermarks to the window's end.
-func (c *cycle) countGoals(ctx context.Context, w window, goals []*core.Goal) error {
+func (c *cycle) countGoals(ctx context.Context, r *goalResult, w window, goals []*core.Goal) error {
 	byID := make(map[int64]*core.Goal, len(goals))
 	qs := make([]core.GoalQuery, 0, len(goals))
 	for _, g := range goals {
@@ -111,11 +120,11 @@ func (c *cycle) countGoals(ctx context.Context, w window, goals []*core.Goal) er
 		if err != nil {
 			return fmt.Errorf("fan out goal %d: %w", g.ID, err)
 		}
-		c.commit.Deliveries = append(c.commit.Deliveries, ds...)
-		c.events++
+		r.deliveries = append(r.deliveries, ds...)
+		r.events++
 	}
 	for _, g := range goals {
-		c.commit.Watermarks[g.ID] = w.to
+		r.watermarks[g.ID] = w.to
 	}
 	return nil
 }

@@ -68,8 +68,9 @@ type Config struct {
 	StopTimeout time.Duration
 
 	Logger *slog.Logger
-	// Now is the local clock, used only for backoff and status times; the
-	// trigger windows follow ClickHouse's clock.
+	// Now is the local clock, used only for backoff, status times and the
+	// DropEvery and SampleEvery cadences; trigger windows and cooldowns
+	// follow ClickHouse's clock.
 	Now func() time.Time
 }
 
@@ -80,8 +81,10 @@ type Poller struct {
 	log *slog.Logger
 
 	mu sync.Mutex // serialises cycles and guards the fields below
-	// lastDrop is ClickHouse's time of the last 12 h count; dropSeen the
-	// webhooks whose drop alert it evaluated.
+	// lastDrop is the local time of the last 12 h count; dropSeen the
+	// webhooks whose drop alert it evaluated. The cadences of the drop
+	// check and of samples follow the local clock: they ration query and
+	// storage cost, unlike the trigger windows, which follow ClickHouse's.
 	lastDrop   time.Time
 	dropSeen   map[int64]bool
 	lastSample time.Time

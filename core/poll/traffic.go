@@ -53,7 +53,7 @@ func (c *cycle) traffic(ctx context.Context) error {
 		}
 	}
 	due := len(c.dropHooks) > 0 &&
-		(p.lastDrop.IsZero() || c.now.Sub(p.lastDrop) >= p.cfg.DropEvery || newHook)
+		(p.lastDrop.IsZero() || c.local.Sub(p.lastDrop) >= p.cfg.DropEvery || newHook)
 	counts, err := p.cfg.Source.Visitors(ctx, c.siteIDs, due)
 	if err != nil {
 		return &sourceError{"visitors", err}

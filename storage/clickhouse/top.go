@@ -14,11 +14,11 @@ const DirectNone = "Direct / None"
 // n rows per site. Ties in visitors are broken by name, so the answer is
 // stable from poll to poll.
 const (
-	topSourcesSQL = `SELECT site_id, if(referrer_source = '', ?, referrer_source) AS source, uniq(user_id) AS visitors
+	topSourcesSQL = `SELECT site_id, if(referrer_source = '', ?, referrer_source) AS top_source, uniq(user_id) AS visitors
 FROM events_v2
 WHERE site_id IN ? AND timestamp >= toDateTime(?) AND timestamp < toDateTime(?) AND name != 'engagement'
-GROUP BY site_id, source
-ORDER BY site_id, visitors DESC, source
+GROUP BY site_id, top_source
+ORDER BY site_id, visitors DESC, top_source
 LIMIT ? BY site_id`
 
 	topPagesSQL = `SELECT site_id, pathname, uniq(user_id) AS visitors

@@ -72,10 +72,20 @@ func (s *DeliveryService) RecordAttempts(ctx context.Context, results []core.Att
 type recorder struct {
 	now                                       time.Time
 	update, insert, healthy, failing, disable *sql.Stmt
+	// health caches what this batch has learnt of each webhook, so that
+	// a batch of many attempts to one webhook updates it once or twice,
+	// not once per attempt.
+	hooks map[int64]*hookHealth
+}
+
+// hookHealth is a webhook's failure clock as this batch left it.
+type hookHealth struct {
+	failingSince time.Time // zero: healthy
+	enabled      bool
 }
 
 func newRecorder(ctx context.Context, tx *Tx) (*recorder, error) {
-	r := &recorder{now: tx.now}
+	r := &recorder{now: tx.now, hooks: make(map[int64]*hookHealth)}
 	for _, p := range []struct {
 		stmt **sql.Stmt
 		sql  string
@@ -168,38 +178,52 @@ func (r *recorder) record(ctx context.Context, d *core.Delivery, a *core.Attempt
 
 // health runs the webhook's failing-since clock and disables it when asked.
 func (r *recorder) health(ctx context.Context, webhookID int64, started time.Time, dec core.Decision) error {
+	h := r.hooks[webhookID]
 	switch dec.Verdict {
 	case core.VerdictInterrupted:
 		return nil
 	case core.VerdictSuccess:
+		if h != nil && h.failingSince.IsZero() {
+			return nil
+		}
 		if _, err := r.healthy.ExecContext(ctx, webhookID); err != nil {
 			return dbError("update webhook health", err)
 		}
+		if h != nil {
+			h.failingSince = time.Time{}
+		}
+		// Without h the enabled flag is unknown: leave it to the next
+		// failure to read.
 		return nil
 	}
-	var since int64
-	var enabled bool
-	if err := r.failing.QueryRowContext(ctx, ms(started), webhookID).Scan(&since, &enabled); err != nil {
-		return dbError("update webhook health", err)
+	if h == nil || h.failingSince.IsZero() {
+		var since int64
+		var enabled bool
+		if err := r.failing.QueryRowContext(ctx, ms(started), webhookID).Scan(&since, &enabled); err != nil {
+			return dbError("update webhook health", err)
+		}
+		h = &hookHealth{failingSince: fromMS(since), enabled: enabled}
+		r.hooks[webhookID] = h
 	}
 	reason := ""
 	switch {
-	case !enabled:
+	case !h.enabled:
 		return nil
 	case dec.DisableWebhook:
 		reason = dec.DisableReason
 		if reason == "" {
 			reason = "disabled by the retry policy"
 		}
-	case dec.DisableAfter > 0 && started.Sub(fromMS(since)) >= dec.DisableAfter:
+	case dec.DisableAfter > 0 && started.Sub(h.failingSince) >= dec.DisableAfter:
 		reason = fmt.Sprintf("no successful delivery for %s (failing since %s)",
-			humanDuration(dec.DisableAfter), fromMS(since).Format(time.RFC3339))
+			humanDuration(dec.DisableAfter), h.failingSince.Format(time.RFC3339))
 	default:
 		return nil
 	}
 	if _, err := r.disable.ExecContext(ctx, reason, ms(r.now), webhookID); err != nil {
 		return dbError("disable webhook", err)
 	}
+	h.enabled = false
 	return nil
 }
 

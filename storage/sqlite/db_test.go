@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/hookwatch/hookwatch/core"
@@ -86,6 +87,31 @@ func TestOpen(t *testing.T) {
 		_, err := sqlite.Open("")
 		wantError(t, err, core.EINVALID, "db")
 	})
+}
+
+// TestOpenConcurrently plays 20 processes starting on a database that does
+// not exist yet: all of them must open it, one of them creates the schema,
+// and none takes the fresh database for an old one that needs a backup.
+func TestOpenConcurrently(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookwatch.db")
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			db, err := sqlite.Open(path)
+			if err != nil {
+				t.Errorf("Open: %v", err)
+				return
+			}
+			db.Close()
+		})
+	}
+	wg.Wait()
+	if backups, _ := filepath.Glob(path + ".bak-*"); len(backups) != 0 {
+		t.Errorf("backups = %v, want none of a new database", backups)
+	}
+	if v := userVersion(t, path); v != 3 {
+		t.Errorf("user_version = %d, want 3", v)
+	}
 }
 
 func TestDefaultPath(t *testing.T) {

@@ -18,6 +18,10 @@ const leaseName = "engine"
 // expires unless renewed, so that a crashed engine's lease lapses by itself.
 type Lease struct {
 	db *DB
+	// Stale, if set, reports that a holder is known to be gone (its process
+	// died on this machine), so that a restart after a crash need not wait
+	// for the crashed engine's lease to expire.
+	Stale func(holder string) bool
 }
 
 // NewLease returns the engine lease of db.
@@ -76,7 +80,7 @@ func (l *Lease) take(ctx context.Context, holder string, ttl time.Duration, rene
 	case cur == holder:
 	case renew:
 		return lostLease(holder)
-	case expires >= ms(tx.now):
+	case expires >= ms(tx.now) && (l.Stale == nil || !l.Stale(cur)):
 		return &core.Error{Code: core.ECONFLICT, Message: fmt.Sprintf(
 			"another hookwatch engine (%s) is running on this database; lease held until %s",
 			cur, fromMS(expires).Format(time.RFC3339))}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -57,10 +58,11 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 	return out, nil
 }
 
-// migrate brings the schema up to the newest migration in fsys. Several
-// processes may open a new database at once, so each step re-reads the
-// version inside its own immediate transaction and skips a step that
-// another process has applied meanwhile.
+// migrate brings the schema up to the newest migration in fsys. All the
+// missing steps are applied in one immediate transaction, so that another
+// process opening the same file at the same moment sees the schema either
+// as it was or complete, never half-way; that process re-reads the version
+// under the lock and finds nothing left to do.
 func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 	migs, err := loadMigrations(fsys)
 	if err != nil {
@@ -68,21 +70,9 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 	}
 	latest := len(migs)
 
-	var version, tables int
-	if err := db.writer.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-		return dbError("read schema version", err)
-	}
-	if version > latest {
-		return newerSchema(version, latest)
-	}
-	if version == latest {
-		return nil
-	}
-	if err := db.writer.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema`).Scan(&tables); err != nil {
-		return dbError("read schema", err)
-	}
-	if version == 0 && tables > 0 {
-		return &core.Error{Code: core.ECONFLICT, Message: fmt.Sprintf("%s is not a hookwatch database (it has tables but no hookwatch schema version)", db.path)}
+	version, err := db.checkSchema(ctx, db.writer, latest)
+	if err != nil || version == latest {
+		return err
 	}
 	if version > 0 {
 		if _, err := db.backup(ctx, version); err != nil {
@@ -90,40 +80,45 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 		}
 	}
 
-	for _, m := range migs[version:] {
-		if err := db.applyMigration(ctx, m, latest); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// applyMigration applies m unless the database is already past it.
-func (db *DB) applyMigration(ctx context.Context, m migration, latest int) error {
 	tx, err := db.beginWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-
-	var version int
-	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-		return dbError("read schema version", err)
+	if version, err = db.checkSchema(ctx, tx, latest); err != nil || version == latest {
+		return err
 	}
-	if version > latest {
-		return newerSchema(version, latest)
+	for _, m := range migs[version:] {
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return dbError("migration "+m.name, err)
+		}
 	}
-	if version >= m.version {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return dbError("migration "+m.name, err)
-	}
-	// PRAGMA takes no parameters; m.version is an int we produced.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
-		return dbError("migration "+m.name, err)
+	// PRAGMA takes no parameters; latest is an int we produced.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", latest)); err != nil {
+		return dbError("set schema version", err)
 	}
 	return tx.commit()
+}
+
+// checkSchema returns the schema version, refusing a version newer than
+// latest and a file with tables but no version, which is some other
+// program's database. It reads both in one statement, one snapshot.
+func (db *DB) checkSchema(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, latest int) (int, error) {
+	var version, tables int
+	err := q.QueryRowContext(ctx, `SELECT (SELECT user_version FROM pragma_user_version),
+		(SELECT count(*) FROM sqlite_schema)`).Scan(&version, &tables)
+	switch {
+	case err != nil:
+		return 0, dbError("read schema version", err)
+	case version > latest:
+		return 0, newerSchema(version, latest)
+	case version == 0 && tables > 0:
+		return 0, &core.Error{Code: core.ECONFLICT, Message: fmt.Sprintf(
+			"%s is not a hookwatch database (it has tables but no hookwatch schema version)", db.path)}
+	}
+	return version, nil
 }
 
 func newerSchema(version, latest int) error {

@@ -212,21 +212,21 @@ func saveWebhook(ctx context.Context, tx *Tx, w *core.Webhook) error {
 	return nil
 }
 
-// webhookFields returns the columns from url to digest_interval_ms.
+// webhookFields returns the columns from url to digest_interval_ms. It
+// makes nil goals and headers empty, as they read back, so that --json
+// prints [] and not null.
 func webhookFields(w *core.Webhook) ([]any, error) {
-	goals := w.Goals
-	if goals == nil {
-		goals = []string{}
+	if w.Goals == nil {
+		w.Goals = []string{}
 	}
-	goalsJSON, err := json.Marshal(goals)
+	if w.Headers == nil {
+		w.Headers = map[string]string{}
+	}
+	goalsJSON, err := json.Marshal(w.Goals)
 	if err != nil {
 		return nil, dbError("encode goals", err)
 	}
-	headers := w.Headers
-	if headers == nil {
-		headers = map[string]string{}
-	}
-	headersJSON, err := json.Marshal(headers)
+	headersJSON, err := json.Marshal(w.Headers)
 	if err != nil {
 		return nil, dbError("encode headers", err)
 	}

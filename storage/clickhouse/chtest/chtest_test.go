@@ -2,6 +2,10 @@ package chtest_test
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +103,24 @@ func TestStartStop(t *testing.T) {
 	srv.Stop()
 	if err := srv.Exec("SELECT 1"); err == nil {
 		t.Error("server still answers after Stop")
+	}
+}
+
+func TestSweepsStaleFolders(t *testing.T) {
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip("no `true` to make a dead pid:", err)
+	}
+	stale, err := os.MkdirTemp("", "chtest-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(stale) })
+	if err := os.WriteFile(filepath.Join(stale, "owner.pid"), []byte(strconv.Itoa(dead.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	chtest.Start(t)
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("folder of a dead test binary still there: %v", err)
 	}
 }

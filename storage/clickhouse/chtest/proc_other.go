@@ -10,3 +10,6 @@ import (
 func sysProcAttr() *syscall.SysProcAttr { return nil }
 
 func killGroup(p *os.Process) { _ = p.Kill() }
+
+// alive says yes: without a cheap probe, stale folders are left alone.
+func alive(int) bool { return true }

@@ -123,8 +123,12 @@ func findBinary(bin string) (string, error) {
 }
 
 func start(bin string, o Options) (*Server, error) {
-	dir, err := os.MkdirTemp("", "chtest-")
+	sweepStale()
+	dir, err := os.MkdirTemp("", dirPrefix)
 	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		return nil, err
 	}
 	s := &Server{dir: dir, keep: o.Keep, exited: make(chan struct{}), client: &http.Client{Timeout: 10 * time.Minute}}
@@ -161,6 +165,27 @@ func start(bin string, o Options) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+const (
+	dirPrefix = "chtest-"
+	ownerFile = "owner.pid"
+)
+
+// sweepStale removes the folders of instances whose test binary died
+// without Stop (killed, or a TestMain without Main): their server died
+// with it, but the folder stays until someone removes it.
+func sweepStale() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+	for _, dir := range dirs {
+		data, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue
+		}
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid != os.Getpid() && !alive(pid) {
+			_ = os.RemoveAll(dir)
+		}
+	}
 }
 
 // freePort returns a loopback TCP port that was free a moment ago.

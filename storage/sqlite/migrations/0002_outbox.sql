@@ -19,7 +19,7 @@ CREATE TABLE deliveries (
 ) STRICT;
 
 -- The workers' question: what is due now?
-CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE state IN ('pending', 'retrying');
 -- A webhook's deliveries, newest first.
 CREATE INDEX deliveries_webhook ON deliveries (webhook_id, id);
 

@@ -1,0 +1,179 @@
+package poll_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hookwatch/hookwatch/core"
+	"github.com/hookwatch/hookwatch/core/poll"
+	"github.com/hookwatch/hookwatch/storage/clickhouse"
+	"github.com/hookwatch/hookwatch/storage/clickhouse/chtest"
+	"github.com/hookwatch/hookwatch/storage/sqlite"
+)
+
+// benchEvents is the size of the seeded events_v2, spread over 1,000 sites
+// and the last 24 hours.
+const benchEvents = 5_000_000
+
+// BenchmarkPollCycle times one steady-state poll (ms/poll) with 10, 100 and
+// 1,000 sites, each with a spike webhook that also takes goal events, a
+// drop webhook and two goals (an event goal and a wildcard page goal),
+// over 5 M events; every poll counts a fresh 10 s goal window. The
+// drop-check variants add the 12 h count, which a real poller runs once a
+// minute. baseline-ms is, in the same run, one bare Source.Now plus one
+// grouped visitors query over the same sites: the least any poll costs.
+func BenchmarkPollCycle(b *testing.B) {
+	ctx := context.Background()
+	srv, chdb := chtest.EventsDB(b)
+	start := time.Now()
+	if err := srv.SeedSynthetic(chdb, 1000, benchEvents, 24*time.Hour); err != nil {
+		b.Fatal(err)
+	}
+	// Merge the inserted parts, as a long-running server has: a benchmark
+	// right after a bulk insert would otherwise time background merges.
+	if err := srv.Exec("OPTIMIZE TABLE " + chdb + ".events_v2 FINAL"); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("seeded and merged %d events over 1000 sites in %v", benchEvents, time.Since(start).Round(time.Millisecond))
+	src, err := clickhouse.Open(ctx, srv.DSN(chdb))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { src.Close() })
+
+	for _, n := range []int{10, 100, 1000} {
+		for _, drop := range []bool{false, true} {
+			name := fmt.Sprintf("sites=%d", n)
+			if drop {
+				name += "/drop-check"
+			}
+			b.Run(name, func(b *testing.B) { benchPoll(b, src, n, drop) })
+		}
+	}
+}
+
+func benchPoll(b *testing.B, src *clickhouse.Source, sites int, dropCheck bool) {
+	ctx := context.Background()
+	db, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ss, gs, hs, ts := sqlite.NewSiteService(db), sqlite.NewGoalService(db), sqlite.NewWebhookService(db), sqlite.NewTriggerStore(db)
+	var goalIDs []int64
+	var ids []uint64
+	for i := 1; i <= sites; i++ {
+		s := &core.Site{Domain: fmt.Sprintf("site%d.example.com", i), PlausibleID: uint64(i)}
+		if err := ss.CreateSite(ctx, s); err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, s.PlausibleID)
+		for _, g := range []*core.Goal{{SiteID: s.ID, EventName: "Signup"}, {SiteID: s.ID, PagePath: "/blog/*"}} {
+			if err := gs.CreateGoal(ctx, g); err != nil {
+				b.Fatal(err)
+			}
+			goalIDs = append(goalIDs, g.ID)
+		}
+		for _, w := range []*core.Webhook{
+			{SiteID: s.ID, Events: []core.EventType{core.EventSpike, core.EventGoal}, SpikeThreshold: 1_000_000},
+			{SiteID: s.ID, Events: []core.EventType{core.EventDrop}, DropThreshold: 1},
+		} {
+			w.URL, w.AllowPrivate, w.Secret, w.Enabled = "http://127.0.0.1:9/hook", true, core.GenerateSecret(), true
+			if err := hs.CreateWebhook(ctx, w); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	phases := &phaseLog{}
+	cfg := poll.Config{Source: src, Sites: ss, Goals: gs, Webhooks: hs, Triggers: ts, Logger: slog.New(phases)}
+	if dropCheck {
+		cfg.DropEvery = time.Nanosecond
+	}
+	p := poll.New(cfg)
+	if err := p.PollOnce(ctx); err != nil { // first sight of the goals, first drop check
+		b.Fatal(err)
+	}
+
+	// rewind moves every goal's watermark one 10 s poll interval behind,
+	// so that each timed poll counts a window as a steady poller does.
+	rewind := func() {
+		now, err := src.Now(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		wms := make(map[int64]time.Time, len(goalIDs))
+		for _, id := range goalIDs {
+			wms[id] = now.Add(-poll.DefaultSettleDelay - poll.DefaultInterval)
+		}
+		if err := ts.CommitPoll(ctx, core.PollCommit{Watermarks: wms, Status: core.PollStatus{ClickHouseOK: true}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+
+	// baseline is the least a poll could cost: ClickHouse's now and one
+	// grouped count over the same sites.
+	baseline := func() time.Duration {
+		t0 := time.Now()
+		if _, err := src.Now(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := src.Visitors(ctx, ids, false); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+
+	// The timer covers exactly the polls; the rewinds and the baseline,
+	// measured beside each poll so that both see the same machine load,
+	// are left out.
+	b.ResetTimer()
+	var polled, base time.Duration
+	*phases = phaseLog{}
+	for range b.N {
+		b.StopTimer()
+		rewind()
+		base += baseline()
+		b.StartTimer()
+		t0 := time.Now()
+		if err := p.PollOnce(ctx); err != nil {
+			b.Fatal(err)
+		}
+		polled += time.Since(t0)
+	}
+	b.StopTimer()
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+	b.ReportMetric(per(polled), "ms/poll")
+	b.ReportMetric(per(base), "baseline-ms")
+	b.ReportMetric(per(phases.load), "load-ms")
+	b.ReportMetric(per(phases.query), "clickhouse-ms")
+	b.ReportMetric(per(phases.commit), "commit-ms")
+	b.ReportMetric(0, "ns/op") // ms/poll says it in a readable unit
+}
+
+// phaseLog sums the phase durations of the poller's "poll done" records.
+type phaseLog struct{ load, query, commit time.Duration }
+
+func (h *phaseLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h *phaseLog) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *phaseLog) WithGroup(string) slog.Handler            { return h }
+func (h *phaseLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "poll done" {
+		return nil
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "load":
+			h.load += a.Value.Duration()
+		case "clickhouse":
+			h.query += a.Value.Duration()
+		case "commit":
+			h.commit += a.Value.Duration()
+		}
+		return true
+	})
+	return nil
+}

@@ -1,0 +1,228 @@
+package sqlite_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/hookwatch/hookwatch/core"
+	"github.com/hookwatch/hookwatch/storage/sqlite"
+)
+
+func TestTriggerStore(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("commits a poll and reads it back", func(t *testing.T) {
+		db, c := mustOpen(t)
+		site := mustSite(t, db, "example.com", 5)
+		w := mustWebhook(t, db, "example.com")
+		g := mustGoal(t, db, "example.com", "Signup")
+		store := sqlite.NewTriggerStore(db)
+
+		st, err := store.PollStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st != (core.PollStatus{}) {
+			t.Errorf("status before the first poll = %+v, want zero", st)
+		}
+
+		c.now = t0.Add(time.Hour)
+		commit := core.PollCommit{
+			Alerts: map[core.AlertKey]core.AlertState{
+				{WebhookID: w.ID, Type: core.EventSpike}: {Firing: true, LastFired: t0.Add(time.Hour)},
+				{WebhookID: w.ID, Type: core.EventDrop}:  {},
+			},
+			Watermarks: map[int64]time.Time{g.ID: t0.Add(50 * time.Minute)},
+			Deliveries: []core.NewDelivery{{WebhookID: w.ID, EventKey: "spike:1", EventType: core.EventSpike, Payload: []byte(`{}`)}},
+			Status: core.PollStatus{LastPollAt: t0.Add(time.Hour), LastPollDuration: 120 * time.Millisecond,
+				ClickHouseOK: true, ClickHouseSince: t0, ServerVersion: "18.16.1"},
+			Samples: []core.TrafficSample{
+				{SiteID: site.ID, At: t0.Add(-25 * time.Hour), CurrentVisitors: 1}, // older than the retention
+				{SiteID: site.ID, At: t0.Add(time.Hour), CurrentVisitors: 312, Fired: []core.EventType{core.EventSpike}},
+			},
+		}
+		if err := store.CommitPoll(ctx, commit); err != nil {
+			t.Fatal(err)
+		}
+
+		alerts, err := store.AlertStates(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(alerts, commit.Alerts) {
+			t.Errorf("alerts = %v, want %v", alerts, commit.Alerts)
+		}
+		marks, err := store.GoalWatermarks(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(marks, commit.Watermarks) {
+			t.Errorf("watermarks = %v, want %v", marks, commit.Watermarks)
+		}
+		if st, _ := store.PollStatus(ctx); st != commit.Status {
+			t.Errorf("status = %+v, want %+v", st, commit.Status)
+		}
+		samples, err := store.TrafficSamples(ctx, site.ID, t0.Add(-48*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := commit.Samples[1:]; !reflect.DeepEqual(samples, want) {
+			t.Errorf("samples = %+v, want only the recent %+v", samples, want)
+		}
+		if due := dueIDs(t, db, c.now, true, 10, nil); len(due) != 1 {
+			t.Errorf("due deliveries = %v, want the spike", due)
+		}
+
+		// The next poll updates state in place.
+		next := core.PollCommit{
+			Alerts:     map[core.AlertKey]core.AlertState{{WebhookID: w.ID, Type: core.EventSpike}: {LastFired: t0.Add(time.Hour)}},
+			Watermarks: map[int64]time.Time{g.ID: t0.Add(51 * time.Minute)},
+			Status:     core.PollStatus{LastPollAt: t0.Add(61 * time.Minute), ClickHouseOK: true, ClickHouseSince: t0},
+		}
+		if err := store.CommitPoll(ctx, next); err != nil {
+			t.Fatal(err)
+		}
+		alerts, _ = store.AlertStates(ctx)
+		if got := alerts[core.AlertKey{WebhookID: w.ID, Type: core.EventSpike}]; got.Firing || !got.LastFired.Equal(t0.Add(time.Hour)) {
+			t.Errorf("spike state = %+v, want cleared with its last firing kept", got)
+		}
+		if marks, _ := store.GoalWatermarks(ctx); !marks[g.ID].Equal(t0.Add(51 * time.Minute)) {
+			t.Errorf("watermark = %v, want %v", marks[g.ID], t0.Add(51*time.Minute))
+		}
+	})
+
+	t.Run("writes none of a poll that fails", func(t *testing.T) {
+		db, _ := mustOpen(t)
+		mustSite(t, db, "example.com", 5)
+		w := mustWebhook(t, db, "example.com")
+		g := mustGoal(t, db, "example.com", "Signup")
+		store := sqlite.NewTriggerStore(db)
+		err := store.CommitPoll(ctx, core.PollCommit{
+			Alerts:     map[core.AlertKey]core.AlertState{{WebhookID: w.ID, Type: core.EventSpike}: {Firing: true, LastFired: t0}},
+			Watermarks: map[int64]time.Time{g.ID: t0},
+			Deliveries: []core.NewDelivery{
+				{WebhookID: w.ID, EventKey: "ok", EventType: core.EventGoal, Payload: []byte(`{}`)},
+				{WebhookID: w.ID, EventKey: "", EventType: core.EventGoal, Payload: []byte(`{}`)}, // refused
+			},
+			Status: core.PollStatus{LastPollAt: t0, ClickHouseOK: true},
+		})
+		if err == nil {
+			t.Fatal("CommitPoll accepted a delivery without an event key")
+		}
+		alerts, _ := store.AlertStates(ctx)
+		marks, _ := store.GoalWatermarks(ctx)
+		st, _ := store.PollStatus(ctx)
+		_, total, _ := sqlite.NewDeliveryService(db).FindDeliveries(ctx, core.DeliveryFilter{})
+		if len(alerts) != 0 || len(marks) != 0 || total != 0 || !st.LastPollAt.IsZero() {
+			t.Errorf("after a failed commit: %d alerts, %d watermarks, %d deliveries, status %+v; want nothing",
+				len(alerts), len(marks), total, st)
+		}
+	})
+
+	t.Run("drops state of webhooks and goals deleted since the poll read them", func(t *testing.T) {
+		db, _ := mustOpen(t)
+		mustSite(t, db, "example.com", 5)
+		store := sqlite.NewTriggerStore(db)
+		err := store.CommitPoll(ctx, core.PollCommit{
+			Alerts:     map[core.AlertKey]core.AlertState{{WebhookID: 77, Type: core.EventSpike}: {Firing: true}},
+			Watermarks: map[int64]time.Time{88: t0},
+			Samples:    []core.TrafficSample{{SiteID: 99, At: t0}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alerts, _ := store.AlertStates(ctx)
+		marks, _ := store.GoalWatermarks(ctx)
+		if len(alerts) != 0 || len(marks) != 0 {
+			t.Errorf("kept %v and %v of deleted webhook and goal", alerts, marks)
+		}
+	})
+
+	t.Run("saves a failed poll's status on its own", func(t *testing.T) {
+		db, _ := mustOpen(t)
+		store := sqlite.NewTriggerStore(db)
+		want := core.PollStatus{LastPollAt: t0, LastPollDuration: 3 * time.Second, ClickHouseError: "connection refused", ClickHouseSince: t0}
+		if err := store.SavePollStatus(ctx, want); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := store.PollStatus(ctx); got != want {
+			t.Errorf("status = %+v, want %+v", got, want)
+		}
+	})
+}
+
+func TestLease(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/hookwatch.db"
+	db1, c1 := mustOpenPath(t, path)
+	db2, c2 := mustOpenPath(t, path)
+	first, second := sqlite.NewLease(db1), sqlite.NewLease(db2)
+
+	t.Run("grants a free lease", func(t *testing.T) {
+		if err := first.AcquireLease(ctx, "host-a pid 1", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("refuses a second engine while the lease is live", func(t *testing.T) {
+		err := second.AcquireLease(ctx, "host-b pid 2", time.Minute)
+		wantError(t, err, core.ECONFLICT, "")
+		want := "another hookwatch engine (host-a pid 1) is running on this database; lease held until 2025-03-01T12:01:00Z"
+		if core.ErrorMessage(err) != want {
+			t.Errorf("message = %q, want %q", core.ErrorMessage(err), want)
+		}
+		wantError(t, second.RenewLease(ctx, "host-b pid 2", time.Minute), core.ECONFLICT, "")
+	})
+	t.Run("lets the holder renew and acquire again", func(t *testing.T) {
+		c1.now = t0.Add(50 * time.Second)
+		if err := first.RenewLease(ctx, "host-a pid 1", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := first.AcquireLease(ctx, "host-a pid 1", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		c2.now = t0.Add(90 * time.Second) // past the first grant, within the renewal
+		wantError(t, second.AcquireLease(ctx, "host-b pid 2", time.Minute), core.ECONFLICT, "")
+	})
+	t.Run("lets another engine take an expired lease, and the old holder learns it lost it", func(t *testing.T) {
+		c2.now = t0.Add(3 * time.Minute)
+		if err := second.AcquireLease(ctx, "host-b pid 2", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		c1.now = c2.now
+		wantError(t, first.RenewLease(ctx, "host-a pid 1", time.Minute), core.ECONFLICT, "")
+	})
+	t.Run("leaves another's lease alone on release and frees its own", func(t *testing.T) {
+		if err := first.ReleaseLease(ctx, "host-a pid 1"); err != nil {
+			t.Fatal(err)
+		}
+		wantError(t, first.AcquireLease(ctx, "host-a pid 1", time.Minute), core.ECONFLICT, "")
+		if err := second.ReleaseLease(ctx, "host-b pid 2"); err != nil {
+			t.Fatal(err)
+		}
+		if err := first.AcquireLease(ctx, "host-a pid 1", time.Minute); err != nil {
+			t.Errorf("acquire after release: %v", err)
+		}
+	})
+}
+
+func TestSettingsService(t *testing.T) {
+	ctx := context.Background()
+	db, _ := mustOpen(t)
+	settings := sqlite.NewSettingsService(db)
+
+	if _, ok, err := settings.Setting(ctx, core.SettingPollInterval); err != nil || ok {
+		t.Fatalf("unset setting: ok %v, err %v; want not set", ok, err)
+	}
+	for _, v := range []string{"10s", "30s"} {
+		if err := settings.SetSetting(ctx, core.SettingPollInterval, v); err != nil {
+			t.Fatal(err)
+		}
+		got, ok, err := settings.Setting(ctx, core.SettingPollInterval)
+		if err != nil || !ok || got != v {
+			t.Errorf("Setting = %q, %v, %v; want %q", got, ok, err, v)
+		}
+	}
+	wantError(t, settings.SetSetting(ctx, "", "x"), core.EINVALID, "key")
+}

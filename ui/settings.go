@@ -1,0 +1,269 @@
+package ui
+
+import (
+	"context"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+// Bounds of the poll interval the settings screen accepts.
+const (
+	minPollInterval = 5 * time.Second
+	maxPollInterval = time.Hour
+)
+
+// passwordMask stands for the stored DSN's password, which is not shown.
+const passwordMask = "••••••"
+
+// settingsScreen edits the settings stored in SQLite. The engine reads them
+// at start, so changes apply after a restart.
+type settingsScreen struct {
+	ui   *UI
+	page fyne.CanvasObject
+
+	storedDSN string
+
+	dsn      *entry
+	poll     *entry
+	cooldown *entry
+	test     *widget.Button
+	testing  *widget.Activity
+	result   *widget.Label
+	save     *widget.Button
+	saved    *widget.Label
+	fields   fieldForm
+}
+
+func (s *settingsScreen) buildUI() fyne.CanvasObject {
+	u := s.ui
+	s.dsn = u.newEntry("clickhouse://default@127.0.0.1:9000/plausible_events_db")
+	s.poll = u.newEntry("1m")
+	s.cooldown = u.newEntry(shortDuration(core.DefaultCooldown))
+	for _, e := range []*entry{s.dsn, s.poll, s.cooldown} {
+		e.OnSubmitted = func(string) { s.onSave() }
+	}
+	s.testing = widget.NewActivity()
+	s.testing.Hide()
+	s.test = &widget.Button{Text: "Test connection", Icon: theme.MediaPlayIcon(), OnTapped: s.onTest}
+	if u.svc.TestConnection == nil {
+		s.test.Disable()
+	}
+	s.result = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+	s.result.Hide()
+	s.save = &widget.Button{Text: "Save", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.onSave}
+	s.saved = &widget.Label{Importance: widget.SuccessImportance}
+
+	dsnRow := container.NewBorder(nil, nil, nil, container.NewHBox(s.testing, s.test), s.dsn)
+	ff := &s.fields
+	dsn := ff.add("ClickHouse DSN", container.NewVBox(dsnRow, s.result), "Plausible's ClickHouse, native protocol (port 9000); the password is hidden", core.SettingClickHouseDSN)
+	poll := ff.add("Poll interval", s.poll, "How often to read ClickHouse, 5s–1h", core.SettingPollInterval)
+	cool := ff.add("Default cooldown", s.cooldown, "Cooldown of new webhooks' traffic alerts, 1m–720h", core.SettingCooldown)
+
+	back := &widget.Button{Text: "Back", Icon: theme.NavigateBackIcon(), OnTapped: func() { u.ShowScreen(u.currentTab()) }}
+	title := &widget.Label{Text: "Settings", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
+	note := &widget.Label{Text: "Settings are stored in the database and apply the next time hookwatch starts.", Importance: widget.WarningImportance}
+	info := &widget.Form{}
+	info.Append("Database", &widget.Label{Text: u.svc.DBPath, Selectable: true, Truncation: fyne.TextTruncateEllipsis})
+	info.Append("Version", &widget.Label{Text: u.svc.Version})
+
+	form := container.NewVBox(ff.errorLabel(), ff.form(dsn, poll, cool),
+		container.NewHBox(layout.NewSpacer(), s.saved, s.save), widget.NewSeparator(), note, info)
+	return container.NewBorder(container.NewHBox(back, title), nil, nil, nil,
+		container.NewVScroll(container.NewPadded(container.New(&maxWidth{w: 900}, form))))
+}
+
+// currentTab names the selected tab of the site view.
+func (u *UI) currentTab() string {
+	return []string{ScreenWebhooks, ScreenGoals, ScreenDeliveries, ScreenTraffic}[max(0, u.tabs.SelectedIndex())]
+}
+
+// load reads the stored settings in the background and fills the form.
+func (s *settingsScreen) load() {
+	var dsn, poll, cool string
+	s.ui.run(func(ctx context.Context) error {
+		var err error
+		if dsn, _, err = s.ui.svc.Settings.Setting(ctx, core.SettingClickHouseDSN); err != nil {
+			return err
+		}
+		if poll, _, err = s.ui.svc.Settings.Setting(ctx, core.SettingPollInterval); err != nil {
+			return err
+		}
+		cool, _, err = s.ui.svc.Settings.Setting(ctx, core.SettingCooldown)
+		return err
+	}, func(err error) {
+		if err != nil {
+			s.fields.show(err)
+			return
+		}
+		s.storedDSN = dsn
+		s.dsn.SetText(maskDSN(dsn))
+		s.poll.SetText(poll)
+		s.cooldown.SetText(cool)
+		s.saved.SetText("")
+	})
+}
+
+// maskDSN hides the password of a DSN, in the user info or in a password
+// parameter.
+func maskDSN(dsn string) string {
+	dsn = passwordParam.ReplaceAllString(dsn, "${1}"+passwordMask)
+	i := strings.Index(dsn, "://")
+	if i < 0 {
+		return dsn
+	}
+	rest := dsn[i+3:]
+	authority := rest
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		authority = rest[:end]
+	}
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return dsn
+	}
+	colon := strings.Index(authority[:at], ":")
+	if colon < 0 {
+		return dsn
+	}
+	return dsn[:i+3] + authority[:colon+1] + passwordMask + rest[at:]
+}
+
+var passwordParam = regexp.MustCompile(`(?i)([?&]password=)[^&#]*`)
+
+// dsnValue is the DSN the entry stands for: the stored one while its
+// masked form is unchanged.
+func (s *settingsScreen) dsnValue() string {
+	v := strings.TrimSpace(s.dsn.Text)
+	if s.storedDSN != "" && v == maskDSN(s.storedDSN) {
+		return s.storedDSN
+	}
+	return v
+}
+
+// validateDSN checks the shape of a ClickHouse DSN; whether it connects is
+// for Test connection to say.
+func validateDSN(dsn string) error {
+	if dsn == "" {
+		return core.FieldErrorf(core.SettingClickHouseDSN, "is required, such as clickhouse://default@127.0.0.1:9000/plausible_events_db")
+	}
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" || (u.Scheme != "clickhouse" && u.Scheme != "tcp") {
+		return core.FieldErrorf(core.SettingClickHouseDSN, "must look like clickhouse://user:password@host:9000/database")
+	}
+	if strings.Contains(dsn, passwordMask) {
+		return core.FieldErrorf(core.SettingClickHouseDSN, "type the password again: %s only stands for the stored one", passwordMask)
+	}
+	return nil
+}
+
+// validateSettingDuration checks a duration setting within [lo, hi].
+func validateSettingDuration(key, v string, lo, hi time.Duration) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return core.FieldErrorf(key, "must be a duration such as %s or %s", shortDuration(lo*2), shortDuration(hi/2))
+	}
+	if d < lo || d > hi {
+		return core.FieldErrorf(key, "must be between %s and %s", shortDuration(lo), shortDuration(hi))
+	}
+	return nil
+}
+
+func (s *settingsScreen) onSave() {
+	s.saved.SetText("")
+	dsn := s.dsnValue()
+	poll := strings.TrimSpace(s.poll.Text)
+	cool := strings.TrimSpace(s.cooldown.Text)
+	err := validateDSN(dsn)
+	if err == nil && poll != "" {
+		err = validateSettingDuration(core.SettingPollInterval, poll, minPollInterval, maxPollInterval)
+	}
+	if err == nil && cool != "" {
+		err = validateSettingDuration(core.SettingCooldown, cool, time.Minute, 30*24*time.Hour)
+	}
+	if err != nil {
+		s.fields.show(err)
+		return
+	}
+	s.fields.clear()
+	s.save.Disable()
+	s.ui.run(func(ctx context.Context) error {
+		for _, kv := range [][2]string{{core.SettingClickHouseDSN, dsn}, {core.SettingPollInterval, poll}, {core.SettingCooldown, cool}} {
+			if err := s.ui.svc.Settings.SetSetting(ctx, kv[0], kv[1]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func(err error) {
+		s.save.Enable()
+		if err != nil {
+			s.fields.show(err)
+			return
+		}
+		s.storedDSN = dsn
+		s.dsn.SetText(maskDSN(dsn))
+		s.saved.SetText("Saved. Restart hookwatch to apply.")
+		s.ui.Refresh()
+	})
+}
+
+func (s *settingsScreen) onTest() {
+	dsn := s.dsnValue()
+	if err := validateDSN(dsn); err != nil {
+		s.fields.show(err)
+		return
+	}
+	s.fields.clear()
+	s.test.Disable()
+	s.testing.Show()
+	s.testing.Start()
+	s.result.Importance = widget.MediumImportance
+	s.result.SetText("Connecting…")
+	s.result.Show()
+	var version string
+	s.ui.run(func(ctx context.Context) (err error) {
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		version, err = s.ui.svc.TestConnection(ctx, dsn)
+		return err
+	}, func(err error) {
+		s.testing.Stop()
+		s.testing.Hide()
+		s.test.Enable()
+		if err != nil {
+			s.result.Importance = widget.DangerImportance
+			s.result.SetText("✗ " + core.ErrorMessage(err))
+			return
+		}
+		s.result.Importance = widget.SuccessImportance
+		s.result.SetText("✓ Connected: ClickHouse " + version)
+	})
+}
+
+// maxWidth lays its objects out stacked, no wider than w, so that a form
+// does not stretch across a wide window.
+type maxWidth struct{ w float32 }
+
+func (l *maxWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return s
+}
+
+func (l *maxWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w := max(min(size.Width, l.w), l.MinSize(objs).Width)
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(fyne.NewSize(w, size.Height))
+	}
+}

@@ -1,0 +1,103 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+func (e *env) setting(key string) string {
+	e.t.Helper()
+	v, _, err := e.svc.Settings.Setting(context.Background(), key)
+	if err != nil {
+		e.t.Fatalf("Setting(%s): %v", key, err)
+	}
+	return v
+}
+
+func TestSettings(t *testing.T) {
+	t.Run("refuses a malformed duration beside its field", func(t *testing.T) {
+		e := newEnv(t)
+		e.act(func() { e.ui.ShowScreen(ScreenSettings) })
+		s := e.ui.settings
+		test.Type(s.dsn, "clickhouse://default@127.0.0.1:9000/plausible_events_db")
+		test.Type(s.poll, "soon")
+		e.tap(s.save)
+		if got := s.fields.errorText(core.SettingPollInterval); !strings.Contains(got, "must be a duration") {
+			t.Fatalf("poll interval error = %q", got)
+		}
+		if v := e.setting(core.SettingClickHouseDSN); v != "" {
+			t.Fatalf("DSN stored (%q) although the form was refused", v)
+		}
+
+		s.poll.SetText("2s")
+		e.tap(s.save)
+		if got := s.fields.errorText(core.SettingPollInterval); !strings.Contains(got, "between 5s and 1h") {
+			t.Fatalf("poll interval error = %q", got)
+		}
+
+		s.poll.SetText("30s")
+		s.cooldown.SetText("6h")
+		e.tap(s.save)
+		if v := e.setting(core.SettingPollInterval); v != "30s" {
+			t.Fatalf("stored poll interval %q", v)
+		}
+		if v := e.setting(core.SettingCooldown); v != "6h" {
+			t.Fatalf("stored cooldown %q", v)
+		}
+		if !strings.Contains(s.saved.Text, "Restart") {
+			t.Fatalf("saved note = %q", s.saved.Text)
+		}
+	})
+
+	t.Run("hides the stored password and keeps it on save", func(t *testing.T) {
+		e := newEnv(t)
+		dsn := "clickhouse://plausible:hunter2@10.0.0.5:9000/plausible_events_db"
+		if err := e.svc.Settings.SetSetting(context.Background(), core.SettingClickHouseDSN, dsn); err != nil {
+			t.Fatal(err)
+		}
+		e.act(func() { e.ui.ShowScreen(ScreenSettings) })
+		e.ui.wait()
+		s := e.ui.settings
+		if strings.Contains(s.dsn.Text, "hunter2") || !strings.Contains(s.dsn.Text, "plausible:"+passwordMask+"@10.0.0.5") {
+			t.Fatalf("DSN entry shows %q", s.dsn.Text)
+		}
+		s.poll.SetText("1m")
+		e.tap(s.save)
+		if v := e.setting(core.SettingClickHouseDSN); v != dsn {
+			t.Fatalf("stored DSN %q, want the password kept", v)
+		}
+	})
+
+	t.Run("test connection shows the version or the error", func(t *testing.T) {
+		e := newEnv(t)
+		var got []string
+		e.ui.svc.TestConnection = func(_ context.Context, dsn string) (string, error) {
+			got = append(got, dsn)
+			if strings.Contains(dsn, "bad") {
+				return "", errors.New("dial tcp 127.0.0.1:9: connection refused")
+			}
+			return "24.8.1", nil
+		}
+		s := e.ui.settings
+		s.test.Enable()
+		s.dsn.SetText("clickhouse://default@127.0.0.1:9000/db")
+		e.tap(s.test)
+		if s.result.Text != "✓ Connected: ClickHouse 24.8.1" {
+			t.Fatalf("result = %q", s.result.Text)
+		}
+		s.dsn.SetText("clickhouse://bad@127.0.0.1:9/db")
+		e.tap(s.test)
+		if !strings.Contains(s.result.Text, "connection refused") {
+			t.Fatalf("result = %q", s.result.Text)
+		}
+		if len(got) != 2 {
+			t.Fatalf("TestConnection called %d times", len(got))
+		}
+	})
+}
