@@ -18,7 +18,7 @@ APT  := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-insta
 GUI_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 DB ?= $(HOME)/.config/hookwatch/hookwatch.db
 
-.PHONY: all run run-headless build build-headless test test-faults bench lint deps deps-gui deps-clickhouse deps-xvfb demo screenshots package install clean
+.PHONY: demo-headless all run run-headless build build-headless test test-faults bench lint deps deps-gui deps-clickhouse deps-xvfb demo screenshots package install clean
 
 all: build
 
@@ -78,6 +78,14 @@ lint:
 	$(GO) vet ./...
 	$(GO) vet -tags nogui ./cmd/...
 	$(GO) tool staticcheck ./...
+
+## demo: a private ClickHouse with synthetic traffic, a printing receiver, and the window on a demo database.
+demo: deps build
+	PATH="$$PATH:/usr/sbin" $(GO) run ./cmd/hookwatch-demo --hookwatch $(BIN)/hookwatch
+
+## demo-headless: the same demo with hookwatch --headless, for machines without a display.
+demo-headless: deps-clickhouse build-headless
+	PATH="$$PATH:/usr/sbin" $(GO) run ./cmd/hookwatch-demo --headless --hookwatch $(BIN)/hookwatch-headless
 
 ## package: the Linux desktop archive, headless binaries for four platforms, SHA256SUMS.
 APP_VERSION := $(shell echo '$(VERSION)' | sed 's/[-+].*//')

@@ -33,6 +33,29 @@ func TestClickHouseFailure(t *testing.T) {
 	queued := len(e.delivered(spike.ID)) + len(e.delivered(goalHook.ID))
 	notified := e.notified.Load()
 
+	// The server answers but the table is gone: now() works, the counts
+	// fail. A failed count is not zero visitors.
+	rename := func(from, to string) {
+		t.Helper()
+		if err := e.ch.Exec("RENAME TABLE " + e.chdb + "." + from + " TO " + e.chdb + "." + to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rename("events_v2", "events_v2_away")
+	qerr := p.PollOnce(e.ctx)
+	rename("events_v2_away", "events_v2")
+	t.Run("treats a failed count as unknown, not zero", func(t *testing.T) {
+		if qerr == nil || !poll.IsSourceError(qerr) {
+			t.Fatalf("PollOnce without events_v2 = %v; want a source error", qerr)
+		}
+		if got := e.alertStates(); !sameStates(got, states) {
+			t.Errorf("alert states changed: %+v; were %+v", got, states)
+		}
+		if n := len(e.delivered(spike.ID)); n != 1 {
+			t.Errorf("%d alert deliveries; want still the one spike", n)
+		}
+	})
+
 	// Traffic stops while ClickHouse is unreachable: a poll that took the
 	// failure for zero visitors would resolve the spike and fire the drop.
 	px.down()

@@ -135,13 +135,21 @@ func (c *cycle) tops(ctx context.Context, hits []alertHit) (map[uint64][]core.So
 	}
 	p := c.p
 	from := c.now.Add(-core.CurrentWindow)
+	// Side by side: a firing spike waits for the slower of the two only.
+	var pages map[uint64][]core.PageRow
+	var perr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pages, perr = p.cfg.Source.TopPages(ctx, ids, from, c.now, p.cfg.TopN)
+	}()
 	sources, err := p.cfg.Source.TopSources(ctx, ids, from, c.now, p.cfg.TopN)
+	<-done
 	if err != nil {
 		return nil, nil, &sourceError{"top sources", err}
 	}
-	pages, err := p.cfg.Source.TopPages(ctx, ids, from, c.now, p.cfg.TopN)
-	if err != nil {
-		return nil, nil, &sourceError{"top pages", err}
+	if perr != nil {
+		return nil, nil, &sourceError{"top pages", perr}
 	}
 	return sources, pages, nil
 }

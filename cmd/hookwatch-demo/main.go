@@ -1,0 +1,105 @@
+// Command hookwatch-demo is `make demo`: a first minute with hookwatch on a
+// machine with no Plausible. It starts a private ClickHouse on loopback,
+// feeds it synthetic Plausible traffic (goal completions and one spike),
+// starts a receiver that prints what it gets, and opens the hookwatch window
+// on a demo database pointed at both. Closing the window stops everything
+// the demo started.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/hookwatch/hookwatch/storage/clickhouse/chtest"
+)
+
+func main() {
+	bin := flag.String("hookwatch", "bin/hookwatch", "the hookwatch binary to open")
+	headless := flag.Bool("headless", false, "run hookwatch --headless instead of the window (for machines without a display)")
+	flag.Parse()
+	if err := run(*bin, *headless); err != nil {
+		fmt.Fprintln(os.Stderr, "hookwatch-demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin string, headless bool) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	dir, err := os.MkdirTemp("", "hookwatch-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	say("starting a private ClickHouse on loopback…")
+	ch, err := chtest.StartServer()
+	if err != nil {
+		return fmt.Errorf("start ClickHouse (is clickhouse-server installed? `make demo` installs it): %w", err)
+	}
+	defer ch.Stop()
+	const chdb = "plausible_events_db"
+	if err := ch.CreateDatabase(chdb); err != nil {
+		return err
+	}
+	if err := ch.CreateEventsTable(chdb); err != nil {
+		return err
+	}
+
+	rc, err := startReceiver()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	say("receiver listening on %s; what it gets is printed here", rc.URL)
+
+	db := filepath.Join(dir, "demo.db")
+	if err := setUpDatabase(ctx, db, rc); err != nil {
+		return err
+	}
+
+	gen := &traffic{srv: ch, db: chdb}
+	genCtx, stopGen := context.WithCancel(ctx)
+	defer stopGen()
+	go gen.run(genCtx)
+
+	args := []string{"--db", db, "--clickhouse", ch.DSN(chdb), "--poll-interval", "2s", "--settle-delay", "3s"}
+	if headless {
+		args = append(args, "--headless")
+	}
+	say("opening hookwatch (site demo.example, goals Signup and /thanks/*, a webhook with a spike threshold of %d)", spikeThreshold)
+	say("within a minute: goal.completed deliveries, then one traffic.spike; see them in the Deliveries tab")
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(), "LANG=en_US.UTF-8")
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s (run `make demo`, which builds it): %w", bin, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err = <-done:
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			err = <-done
+		}
+	}
+	say("hookwatch closed; stopping the demo's ClickHouse and receiver (%d requests received)", rc.count())
+	return err
+}
+
+func say(format string, args ...any) {
+	fmt.Printf("demo: "+format+"\n", args...)
+}

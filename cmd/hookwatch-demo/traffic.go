@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hookwatch/hookwatch/storage/clickhouse/chtest"
+)
+
+const demoSiteID = 1
+
+// traffic feeds ClickHouse a small stream of Plausible-shaped events: a few
+// visitors every couple of seconds, goal completions now and then, and one
+// burst of visitors about 25 s in.
+type traffic struct {
+	srv  *chtest.Server
+	db   string
+	user uint64
+}
+
+func (t *traffic) run(ctx context.Context) {
+	start := time.Now()
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	burst := false
+	for i := 0; ; i++ {
+		var evs []chtest.Event
+		now := time.Now().UTC()
+		for n := 1 + rand.IntN(3); n > 0; n-- {
+			evs = append(evs, t.visit(now, "pageview", pick("/", "/pricing", "/blog/launch", "/docs")))
+		}
+		if i%3 == 1 {
+			evs = append(evs, t.visit(now, "Signup", "/signup"))
+		}
+		if i%4 == 2 {
+			evs = append(evs, t.visit(now, "pageview", "/thanks/pro"))
+		}
+		if !burst && time.Since(start) > 25*time.Second {
+			burst = true
+			for n := 0; n < spikeThreshold+15; n++ {
+				evs = append(evs, t.visit(now, "pageview", "/launch"))
+			}
+			say("traffic: a burst of %d visitors on /launch", spikeThreshold+15)
+		}
+		if err := t.srv.InsertEvents(t.db, evs); err != nil {
+			fmt.Println("demo: traffic:", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (t *traffic) visit(at time.Time, name, path string) chtest.Event {
+	t.user++
+	return chtest.Event{Timestamp: at, Name: name, SiteID: demoSiteID, UserID: 1_000_000 + t.user, SessionID: 2_000_000 + t.user,
+		Hostname: "demo.example", Pathname: path, ReferrerSource: pick("Google", "Hacker News", "", "DuckDuckGo")}
+}
+
+func pick(s ...string) string { return s[rand.IntN(len(s))] }
