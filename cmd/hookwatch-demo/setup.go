@@ -9,7 +9,7 @@ import (
 
 // spikeThreshold is low enough for the demo's burst to cross it and high
 // enough for its steady trickle not to.
-const spikeThreshold = 40
+const spikeThreshold = 100
 
 // setUpDatabase creates the demo database: one site, two goals and one
 // webhook to the receiver.

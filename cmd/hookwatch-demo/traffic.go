@@ -11,9 +11,10 @@ import (
 
 const demoSiteID = 1
 
-// traffic feeds ClickHouse a small stream of Plausible-shaped events: a few
-// visitors every couple of seconds, goal completions now and then, and one
-// burst of visitors about 25 s in.
+// traffic feeds ClickHouse a small stream of Plausible-shaped events: about
+// one visitor every four seconds, goal completions now and then, and one
+// burst of visitors about 25 s in. The trickle keeps current visitors (the
+// last 5 minutes) well under the spike threshold; the burst crosses it.
 type traffic struct {
 	srv  *chtest.Server
 	db   string
@@ -28,7 +29,7 @@ func (t *traffic) run(ctx context.Context) {
 	for i := 0; ; i++ {
 		var evs []chtest.Event
 		now := time.Now().UTC()
-		for n := 1 + rand.IntN(3); n > 0; n-- {
+		for n := rand.IntN(2); n > 0; n-- {
 			evs = append(evs, t.visit(now, "pageview", pick("/", "/pricing", "/blog/launch", "/docs")))
 		}
 		if i%3 == 1 {
@@ -39,10 +40,10 @@ func (t *traffic) run(ctx context.Context) {
 		}
 		if !burst && time.Since(start) > 25*time.Second {
 			burst = true
-			for n := 0; n < spikeThreshold+15; n++ {
+			for n := 0; n < spikeThreshold; n++ {
 				evs = append(evs, t.visit(now, "pageview", "/launch"))
 			}
-			say("traffic: a burst of %d visitors on /launch", spikeThreshold+15)
+			say("traffic: a burst of %d visitors on /launch", spikeThreshold)
 		}
 		if err := t.srv.InsertEvents(t.db, evs); err != nil {
 			fmt.Println("demo: traffic:", err)
