@@ -63,7 +63,12 @@ func newTable(cols []column, rows func() int, update func(id widget.TableCellID,
 	t := &widget.Table{
 		Length: func() (int, int) { return rows(), len(cols) },
 		CreateCell: func() fyne.CanvasObject {
-			return &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+			// Extended at once: the table resizes cells before measuring
+			// them, and a label not yet extended ignores a resize, so
+			// that its text would not be truncated to the column.
+			l := &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+			l.ExtendBaseWidget(l)
+			return l
 		},
 		UpdateCell: func(id widget.TableCellID, o fyne.CanvasObject) {
 			if id.Row < rows() {
@@ -76,7 +81,11 @@ func newTable(cols []column, rows func() int, update func(id widget.TableCellID,
 			}
 		},
 		ShowHeaderRow: true,
-		CreateHeader:  func() fyne.CanvasObject { return &widget.Label{TextStyle: fyne.TextStyle{Bold: true}} },
+		CreateHeader: func() fyne.CanvasObject {
+			l := &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
+			l.ExtendBaseWidget(l)
+			return l
+		},
 		UpdateHeader: func(id widget.TableCellID, o fyne.CanvasObject) {
 			if id.Col >= 0 && id.Col < len(cols) {
 				o.(*widget.Label).SetText(cols[id.Col].title)
@@ -92,13 +101,19 @@ func newTable(cols []column, rows func() int, update func(id widget.TableCellID,
 // tableView shows t with its columns fitted to the width, or the empty text
 // in its place when t has no rows.
 type tableView struct {
-	table *widget.Table
-	empty *widget.Label
-	box   *fyne.Container
+	table  *widget.Table
+	empty  *widget.Label
+	box    *fyne.Container
+	selRow int // the selected row, -1 for none
 }
 
 func newTableView(t *widget.Table, cols []column, emptyText string) *tableView {
-	v := &tableView{table: t, empty: &widget.Label{Text: emptyText, Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance}}
+	v := &tableView{table: t, selRow: -1, empty: &widget.Label{Text: emptyText, Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance}}
+	selected := t.OnSelected
+	t.OnSelected = func(id widget.TableCellID) {
+		v.selRow = id.Row
+		selected(id)
+	}
 	v.box = container.NewStack(container.New(&columnsLayout{table: t, cols: cols}, t), container.NewCenter(v.empty))
 	v.setEmpty(true)
 	return v
@@ -113,4 +128,19 @@ func (v *tableView) setEmpty(empty bool) {
 		v.table.Show()
 	}
 	v.table.Refresh()
+}
+
+// keep selects row, or nothing for -1, unless it is selected already:
+// selecting scrolls the table to the row, which must not happen on every
+// refresh while the user scrolls.
+func (v *tableView) keep(row int) {
+	if row == v.selRow {
+		return
+	}
+	if row < 0 {
+		v.selRow = -1
+		v.table.UnselectAll()
+		return
+	}
+	v.table.Select(widget.TableCellID{Row: row, Col: 0})
 }

@@ -124,13 +124,14 @@ func (s *deliveriesScreen) apply(sel selection, snap *snapshot) {
 	} else {
 		s.next.Disable()
 	}
-	s.applying = true
-	s.table.UnselectAll()
+	row := -1
 	for i, d := range s.rows {
 		if d.ID == cur.deliveryID && cur.deliveryID != 0 {
-			s.table.Select(widget.TableCellID{Row: i, Col: 0})
+			row = i
 		}
 	}
+	s.applying = true
+	s.view.keep(row)
 	s.applying = false
 	s.view.setEmpty(len(s.rows) == 0)
 	if cur.deliveryID == sel.deliveryID && !sameDelivery(s.detailOf, snap.detail) {

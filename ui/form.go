@@ -57,6 +57,9 @@ type formField struct {
 type fieldForm struct {
 	fields  []*formField
 	general *widget.Label // errors that name no input of the form
+	// boxes are the containers that hold the error lines; they are laid
+	// out again when a line appears or goes.
+	boxes []fyne.CanvasObject
 }
 
 func (f *fieldForm) add(label string, input fyne.CanvasObject, hint string, names ...string) *formField {
@@ -68,7 +71,15 @@ func (f *fieldForm) add(label string, input fyne.CanvasObject, hint string, name
 }
 
 func (f *fieldForm) buildUI() fyne.CanvasObject {
-	return container.NewVBox(f.errorLabel(), f.form(f.fields...))
+	return f.box(f.errorLabel(), f.form(f.fields...))
+}
+
+// box stacks objects vertically in a container that is laid out again
+// when an error line changes.
+func (f *fieldForm) box(objs ...fyne.CanvasObject) *fyne.Container {
+	b := container.NewVBox(objs...)
+	f.boxes = append(f.boxes, b)
+	return b
 }
 
 // errorLabel returns the line above the form for errors that name no input.
@@ -84,8 +95,9 @@ func (f *fieldForm) errorLabel() *widget.Label {
 func (f *fieldForm) form(fields ...*formField) *widget.Form {
 	form := &widget.Form{}
 	for _, ff := range fields {
-		form.Items = append(form.Items, &widget.FormItem{Text: ff.label, Widget: container.NewVBox(ff.input, ff.err), HintText: ff.hint})
+		form.Items = append(form.Items, &widget.FormItem{Text: ff.label, Widget: f.box(ff.input, ff.err), HintText: ff.hint})
 	}
+	f.boxes = append(f.boxes, form)
 	return form
 }
 
@@ -94,6 +106,13 @@ func (f *fieldForm) clear() {
 	for _, ff := range append(f.fields, &formField{err: f.errorLabel()}) {
 		ff.err.SetText("")
 		ff.err.Hide()
+	}
+	f.relayout()
+}
+
+func (f *fieldForm) relayout() {
+	for _, b := range f.boxes {
+		b.Refresh()
 	}
 }
 
@@ -109,11 +128,13 @@ func (f *fieldForm) show(err error) *formField {
 		if name != "" && slices.Contains(ff.names, name) {
 			ff.err.SetText(errorLine(err))
 			ff.err.Show()
+			f.relayout()
 			return ff
 		}
 	}
 	f.errorLabel().SetText("⚠ " + core.ErrorMessage(err))
 	f.general.Show()
+	f.relayout()
 	return nil
 }
 
@@ -179,7 +200,7 @@ func (fd *formDialog) onSubmit() {
 }
 
 func (fd *formDialog) show() {
-	fd.esc = fd.ui.pushEscape(fd.hide)
+	fd.esc = fd.ui.pushEscape(fd.hide, fd.onSubmit)
 	fd.fit()
 	fd.d.Show()
 }
@@ -202,11 +223,12 @@ func (fd *formDialog) busy(b bool) {
 	}
 }
 
-// escapeEntry is one open dialog's cancel function on the Esc stack.
-type escapeEntry struct{ cancel func() }
+// escapeEntry is one open dialog on the key stack: what Esc and Enter do
+// while it is the innermost.
+type escapeEntry struct{ cancel, submit func() }
 
-func (u *UI) pushEscape(cancel func()) *escapeEntry {
-	e := &escapeEntry{cancel: cancel}
+func (u *UI) pushEscape(cancel, submit func()) *escapeEntry {
+	e := &escapeEntry{cancel: cancel, submit: submit}
 	u.escapes = append(u.escapes, e)
 	return e
 }
@@ -225,9 +247,24 @@ func (u *UI) escape() bool {
 	return true
 }
 
-// showDialog shows a dialog that Esc closes.
+// enter submits the innermost open dialog and reports whether there was
+// one.
+func (u *UI) enter() bool {
+	if len(u.escapes) == 0 {
+		return false
+	}
+	u.escapes[len(u.escapes)-1].submit()
+	return true
+}
+
+// showDialog shows a dialog that Esc closes; Enter closes it too, or
+// confirms it if it is a confirmation.
 func (u *UI) showDialog(d dialog.Dialog) {
-	e := u.pushEscape(d.Hide)
+	submit := d.Hide
+	if c, ok := d.(*dialog.ConfirmDialog); ok {
+		submit = c.Confirm
+	}
+	e := u.pushEscape(d.Hide, submit)
 	d.SetOnClosed(func() { u.popEscape(e) })
 	d.Show()
 }

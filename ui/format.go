@@ -104,3 +104,11 @@ func eventsText(ev []core.EventType) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// plural writes n with the singular or plural noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

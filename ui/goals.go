@@ -72,18 +72,17 @@ func goalKindText(k core.GoalKind) string {
 
 func (s *goalsScreen) apply(snap *snapshot) {
 	s.site, s.goals = snap.site, snap.goals
-	found := false
+	row := -1
 	for i, g := range s.goals {
 		if g.ID == s.selected && s.selected != 0 {
-			found = true
-			s.table.Select(widget.TableCellID{Row: i, Col: 1})
+			row = i
 		}
 	}
-	if !found {
+	if row < 0 {
 		s.selected = 0
-		s.table.UnselectAll()
 		s.remove.Disable()
 	}
+	s.view.keep(row)
 	s.view.setEmpty(len(s.goals) == 0)
 }
 

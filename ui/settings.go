@@ -16,10 +16,14 @@ import (
 	"github.com/hookwatch/hookwatch/core"
 )
 
-// Bounds of the poll interval the settings screen accepts.
+// Bounds of the poll interval the settings screen accepts, and the
+// defaults that apply while a setting is empty (as cmd/hookwatch and
+// storage/clickhouse define them).
 const (
-	minPollInterval = 5 * time.Second
-	maxPollInterval = time.Hour
+	minPollInterval     = time.Second
+	maxPollInterval     = time.Hour
+	defaultPollInterval = "10s"
+	defaultDSN          = "clickhouse://127.0.0.1:9000/plausible_events_db"
 )
 
 // passwordMask stands for the stored DSN's password, which is not shown.
@@ -46,8 +50,8 @@ type settingsScreen struct {
 
 func (s *settingsScreen) buildUI() fyne.CanvasObject {
 	u := s.ui
-	s.dsn = u.newEntry("clickhouse://default@127.0.0.1:9000/plausible_events_db")
-	s.poll = u.newEntry("1m")
+	s.dsn = u.newEntry(defaultDSN)
+	s.poll = u.newEntry(defaultPollInterval)
 	s.cooldown = u.newEntry(shortDuration(core.DefaultCooldown))
 	for _, e := range []*entry{s.dsn, s.poll, s.cooldown} {
 		e.OnSubmitted = func(string) { s.onSave() }
@@ -65,9 +69,9 @@ func (s *settingsScreen) buildUI() fyne.CanvasObject {
 
 	dsnRow := container.NewBorder(nil, nil, nil, container.NewHBox(s.testing, s.test), s.dsn)
 	ff := &s.fields
-	dsn := ff.add("ClickHouse DSN", container.NewVBox(dsnRow, s.result), "Plausible's ClickHouse, native protocol (port 9000); the password is hidden", core.SettingClickHouseDSN)
-	poll := ff.add("Poll interval", s.poll, "How often to read ClickHouse, 5s–1h", core.SettingPollInterval)
-	cool := ff.add("Default cooldown", s.cooldown, "Cooldown of new webhooks' traffic alerts, 1m–720h", core.SettingCooldown)
+	dsn := ff.add("ClickHouse DSN", ff.box(dsnRow, s.result), "Plausible's ClickHouse, native protocol (port 9000); empty: the default above", core.SettingClickHouseDSN)
+	poll := ff.add("Poll interval", s.poll, "How often to read ClickHouse, 1s–1h; empty: "+defaultPollInterval, core.SettingPollInterval)
+	cool := ff.add("Default cooldown", s.cooldown, "Cooldown that new webhooks start with, 1m–720h; empty: "+shortDuration(core.DefaultCooldown), core.SettingCooldown)
 
 	back := &widget.Button{Text: "Back", Icon: theme.NavigateBackIcon(), OnTapped: func() { u.ShowScreen(u.currentTab()) }}
 	title := &widget.Label{Text: "Settings", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
@@ -76,7 +80,7 @@ func (s *settingsScreen) buildUI() fyne.CanvasObject {
 	info.Append("Database", &widget.Label{Text: u.svc.DBPath, Selectable: true, Truncation: fyne.TextTruncateEllipsis})
 	info.Append("Version", &widget.Label{Text: u.svc.Version})
 
-	form := container.NewVBox(ff.errorLabel(), ff.form(dsn, poll, cool),
+	form := ff.box(ff.errorLabel(), ff.form(dsn, poll, cool),
 		container.NewHBox(layout.NewSpacer(), s.saved, s.save), widget.NewSeparator(), note, info)
 	return container.NewBorder(container.NewHBox(back, title), nil, nil, nil,
 		container.NewVScroll(container.NewPadded(container.New(&maxWidth{w: 900}, form))))
@@ -149,11 +153,11 @@ func (s *settingsScreen) dsnValue() string {
 	return v
 }
 
-// validateDSN checks the shape of a ClickHouse DSN; whether it connects is
-// for Test connection to say.
+// validateDSN checks the shape of a ClickHouse DSN, empty for the default;
+// whether it connects is for Test connection to say.
 func validateDSN(dsn string) error {
 	if dsn == "" {
-		return core.FieldErrorf(core.SettingClickHouseDSN, "is required, such as clickhouse://default@127.0.0.1:9000/plausible_events_db")
+		return nil
 	}
 	u, err := url.Parse(dsn)
 	if err != nil || u.Host == "" || (u.Scheme != "clickhouse" && u.Scheme != "tcp") {
@@ -169,7 +173,7 @@ func validateDSN(dsn string) error {
 func validateSettingDuration(key, v string, lo, hi time.Duration) error {
 	d, err := time.ParseDuration(v)
 	if err != nil {
-		return core.FieldErrorf(key, "must be a duration such as %s or %s", shortDuration(lo*2), shortDuration(hi/2))
+		return core.FieldErrorf(key, "must be a duration such as 30s, 5m or 12h")
 	}
 	if d < lo || d > hi {
 		return core.FieldErrorf(key, "must be between %s and %s", shortDuration(lo), shortDuration(hi))
@@ -221,6 +225,9 @@ func (s *settingsScreen) onTest() {
 		s.fields.show(err)
 		return
 	}
+	if dsn == "" {
+		dsn = defaultDSN
+	}
 	s.fields.clear()
 	s.test.Disable()
 	s.testing.Show()
@@ -228,6 +235,7 @@ func (s *settingsScreen) onTest() {
 	s.result.Importance = widget.MediumImportance
 	s.result.SetText("Connecting…")
 	s.result.Show()
+	s.fields.relayout()
 	var version string
 	s.ui.run(func(ctx context.Context) (err error) {
 		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)

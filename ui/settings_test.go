@@ -35,9 +35,9 @@ func TestSettings(t *testing.T) {
 			t.Fatalf("DSN stored (%q) although the form was refused", v)
 		}
 
-		s.poll.SetText("2s")
+		s.poll.SetText("500ms")
 		e.tap(s.save)
-		if got := s.fields.errorText(core.SettingPollInterval); !strings.Contains(got, "between 5s and 1h") {
+		if got := s.fields.errorText(core.SettingPollInterval); !strings.Contains(got, "between 1s and 1h") {
 			t.Fatalf("poll interval error = %q", got)
 		}
 

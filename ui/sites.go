@@ -23,6 +23,7 @@ type sitesScreen struct {
 	// applying is set while apply selects the chosen site, so that the
 	// selection does not count as the user's choice.
 	applying bool
+	selRow   int // the selected row, -1 for none
 
 	form     *siteForm // the open add dialog, for tests
 	hookings int       // webhooks of the chosen site, for the remove question
@@ -62,16 +63,25 @@ func (s *sitesScreen) apply(snap *snapshot) {
 	s.hookings = len(snap.webhooks)
 	s.applying = true
 	s.list.Refresh()
-	s.list.UnselectAll()
+	row := -1
 	if snap.site != nil {
 		for i, site := range s.sites {
 			if site.ID == snap.site.ID {
-				s.list.Select(i)
+				row = i
 			}
 		}
 		s.remove.Enable()
 	} else {
 		s.remove.Disable()
+	}
+	if row != s.selRow {
+		// Only on change: selecting scrolls the list to the row.
+		if row < 0 {
+			s.list.UnselectAll()
+		} else {
+			s.list.Select(row)
+		}
+		s.selRow = row
 	}
 	s.applying = false
 }
@@ -90,6 +100,7 @@ func (s *sitesScreen) onSelect(id widget.ListItemID) {
 	if s.applying || id >= len(s.sites) {
 		return
 	}
+	s.selRow = id
 	site := s.sites[id]
 	if site.ID == s.ui.selection().siteID {
 		return

@@ -46,7 +46,6 @@ func TestSites(t *testing.T) {
 		t.Fatalf("confirmation says %q", got)
 	}
 	e.act(e.ui.lastConfirm.Confirm)
-	e.ui.wait()
 	sites, _ = e.svc.Sites.FindSites(context.Background())
 	if len(sites) != 0 || len(e.webhooks()) != 0 {
 		t.Fatalf("after remove: %d sites, %d webhooks", len(sites), len(e.webhooks()))

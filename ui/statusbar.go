@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -40,7 +39,7 @@ func (b *statusBar) buildUI() fyne.CanvasObject {
 	b.info = &widget.Label{Text: info, Importance: widget.LowImportance}
 	bar := container.NewBorder(nil, nil, container.NewHBox(b.chIcon),
 		container.NewHBox(widget.NewSeparator(), b.lastPoll, widget.NewSeparator(), b.counts, widget.NewSeparator(), b.info),
-		b.clickhouse, layout.NewSpacer())
+		b.clickhouse)
 	if note := b.ui.svc.EngineNote; note != "" {
 		return container.NewVBox(&widget.Label{Text: "This window only edits; the engine runs elsewhere: " + note,
 			Importance: widget.WarningImportance, Truncation: fyne.TextTruncateEllipsis}, bar)

@@ -64,8 +64,9 @@ func (s *trafficScreen) apply(snap *snapshot) {
 		for _, x := range snap.samples {
 			fired += len(x.Fired)
 		}
-		s.summary.SetText(fmt.Sprintf("Now %d visitors (%s)  ·  peak %d at %s  ·  %d polls  ·  %d alerts fired",
-			last.CurrentVisitors, ago(last.At, time.Now()), peak.CurrentVisitors, peak.At.Local().Format("15:04"), n, fired))
+		s.summary.SetText(fmt.Sprintf("Now %d visitors (%s)  ·  peak %d at %s  ·  %s  ·  %s",
+			last.CurrentVisitors, ago(last.At, time.Now()), peak.CurrentVisitors, peak.At.Local().Format("15:04"),
+			plural(n, "poll", "polls"), plural(fired, "alert fired", "alerts fired")))
 	} else {
 		s.summary.SetText("No polls recorded yet.")
 	}

@@ -77,13 +77,12 @@ type UI struct {
 	settings   *settingsScreen
 	status     *statusBar
 
-	tabs       *container.AppTabs
-	siteTitle  *widget.Label
-	siteView   fyne.CanvasObject
-	emptyView  fyne.CanvasObject
-	pages      *fyne.Container // siteView or emptyView, or the settings page
-	mainPage   *fyne.Container
-	onSettings bool
+	tabs      *container.AppTabs
+	siteTitle *widget.Label
+	siteView  fyne.CanvasObject
+	emptyView fyne.CanvasObject
+	pages     *fyne.Container // siteView, or emptyView while there is no site
+	mainPage  *fyne.Container // the sites and pages, hidden behind settings
 
 	// sel is the state the background loads read: which site is chosen and
 	// which page of deliveries is shown. It is written on Fyne's goroutine
@@ -122,13 +121,18 @@ func New(a fyne.App, svc Services) *UI {
 	u := &UI{app: a, svc: svc, ctx: ctx, cancel: cancel, stopTick: make(chan struct{}), firstLoad: true}
 	u.win = a.NewWindow("hookwatch")
 	u.win.Resize(fyne.NewSize(1180, 760))
+	// Keys typed with no widget focused: Esc cancels and Enter submits
+	// the innermost dialog, since Fyne's dialogs leave keys to widgets.
 	u.win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
-		if k.Name == fyne.KeyEscape {
+		switch k.Name {
+		case fyne.KeyEscape:
 			u.escape()
+		case fyne.KeyReturn, fyne.KeyEnter:
+			u.enter()
 		}
 	})
 
-	u.sites = &sitesScreen{ui: u}
+	u.sites = &sitesScreen{ui: u, selRow: -1}
 	u.webhooks = &webhooksScreen{ui: u}
 	u.goals = &goalsScreen{ui: u}
 	u.deliveries = &deliveriesScreen{ui: u}
@@ -173,7 +177,30 @@ func (u *UI) buildUI() fyne.CanvasObject {
 	u.settings.page = settingsPage
 	body := container.NewStack(u.mainPage, settingsPage)
 	settingsPage.Hide()
-	return container.NewBorder(top, container.NewVBox(widget.NewSeparator(), u.status.buildUI()), nil, nil, body)
+	root := container.NewBorder(top, container.NewVBox(widget.NewSeparator(), u.status.buildUI()), nil, nil, body)
+	return container.New(&minSize{minWindow}, root)
+}
+
+// minWindow is the smallest window in which every screen fits unclipped.
+var minWindow = fyne.NewSize(1100, 700)
+
+// minSize stacks its objects and asks for at least its size, which keeps
+// the window from shrinking below it.
+type minSize struct{ min fyne.Size }
+
+func (l *minSize) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	s := l.min
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return s
+}
+
+func (l *minSize) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
 }
 
 // Window returns the main window, built but not shown.
@@ -229,13 +256,11 @@ func (u *UI) shutdown(onQuit func()) {
 // meant for screenshot drivers and must be called on Fyne's goroutine.
 func (u *UI) ShowScreen(name string) {
 	if name == ScreenSettings {
-		u.onSettings = true
 		u.mainPage.Hide()
 		u.settings.page.Show()
 		u.settings.load()
 		return
 	}
-	u.onSettings = false
 	u.settings.page.Hide()
 	u.mainPage.Show()
 	for i, n := range []string{ScreenWebhooks, ScreenGoals, ScreenDeliveries, ScreenTraffic} {
@@ -333,6 +358,12 @@ func (u *UI) load(ctx context.Context, sel selection) *snapshot {
 
 func (u *UI) apply(sel selection, s *snapshot) {
 	if u.ctx.Err() != nil {
+		return
+	}
+	if s.sitesErr != nil {
+		// Keep showing what was loaded last; the status bar says why
+		// it is not current.
+		u.status.apply(s)
 		return
 	}
 	if cur := u.selection(); cur.siteID != sel.siteID {

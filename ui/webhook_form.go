@@ -98,7 +98,7 @@ func newWebhookForm(s *webhooksScreen, w *core.Webhook) *webhookForm {
 
 	left := ff.form(ev, spike, drop, cool, res)
 	right := ff.form(goals, format, digest, headers, priv)
-	content := container.NewVBox(ff.errorLabel(), ff.form(url), container.NewGridWithColumns(2, left, right))
+	content := ff.box(ff.errorLabel(), ff.form(url), container.NewGridWithColumns(2, left, right))
 
 	title, confirm := "Add webhook", "Add"
 	if w != nil {

@@ -35,6 +35,7 @@ type webhooksScreen struct {
 	view    *tableView
 	detail  *widget.Label
 	reason  *widget.Label
+	root    *fyne.Container
 	add     *widget.Button
 	edit    *widget.Button
 	toggle  *widget.Button
@@ -70,8 +71,8 @@ func (s *webhooksScreen) buildUI() fyne.CanvasObject {
 	s.updateButtons()
 
 	buttons := container.NewHBox(s.add, s.edit, s.toggle, s.del, widget.NewSeparator(), s.test, s.testing, s.rotate, layout.NewSpacer())
-	bottom := container.NewVBox(widget.NewSeparator(), s.reason, s.detail)
-	return container.NewBorder(buttons, bottom, nil, nil, s.view.box)
+	s.root = container.NewBorder(buttons, container.NewVBox(widget.NewSeparator(), s.reason, s.detail), nil, nil, s.view.box)
+	return s.root
 }
 
 func (s *webhooksScreen) updateCell(id widget.TableCellID, l *widget.Label) {
@@ -127,10 +128,8 @@ func (s *webhooksScreen) apply(snap *snapshot) {
 	s.cooldown = snap.cooldown
 	if s.find(s.selected) == nil {
 		s.selected = 0
-		s.table.UnselectAll()
-	} else {
-		s.selectID(s.selected)
 	}
+	s.view.keep(s.rowOf(s.selected))
 	s.view.setEmpty(len(s.hooks) == 0)
 	s.updateButtons()
 }
@@ -151,17 +150,20 @@ func (s *webhooksScreen) onSelect(row int) {
 	s.updateButtons()
 }
 
-// selectID selects the webhook with id in the table.
-func (s *webhooksScreen) selectID(id int64) {
+// rowOf returns the table row of webhook id, or -1.
+func (s *webhooksScreen) rowOf(id int64) int {
 	for i, w := range s.hooks {
-		if w.ID == id {
-			s.table.Select(widget.TableCellID{Row: i, Col: 0})
-			return
+		if w.ID == id && id != 0 {
+			return i
 		}
 	}
+	return -1
 }
 
 func (s *webhooksScreen) updateButtons() {
+	if s.root != nil {
+		defer s.root.Refresh() // the reason line may have come or gone
+	}
 	w := s.current()
 	for _, b := range []*widget.Button{s.edit, s.toggle, s.del, s.rotate, s.test} {
 		if w == nil {
@@ -268,7 +270,6 @@ func (s *webhooksScreen) onDelete() {
 				s.ui.showError("Could not delete the webhook", err)
 			}
 			s.selected = 0
-			s.table.UnselectAll()
 			s.ui.Refresh()
 		})
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -100,6 +101,24 @@ func TestWebhookForm(t *testing.T) {
 		}
 		if e.dialogOpen() {
 			t.Fatal("edit dialog still open after a valid save")
+		}
+	})
+
+	t.Run("a chat format starts with a 15m goal digest", func(t *testing.T) {
+		e := newEnv(t)
+		e.site("example.com", 1)
+		e.refresh()
+		e.tap(e.ui.webhooks.add)
+		f := e.ui.webhooks.form
+		test.Type(f.url, "https://hooks.slack.com/services/T0/B0/x")
+		f.format.SetSelected(string(core.FormatSlack))
+		if f.digest.Text != chatDigest {
+			t.Fatalf("digest = %q after choosing slack, want %s", f.digest.Text, chatDigest)
+		}
+		e.enter(f.url)
+		ws := e.webhooks()
+		if len(ws) != 1 || ws[0].Format != core.FormatSlack || ws[0].DigestInterval != 15*time.Minute {
+			t.Fatalf("stored %d webhooks: %+v", len(ws), ws)
 		}
 	})
 
@@ -221,7 +240,6 @@ func TestRotateSecret(t *testing.T) {
 	e.ui.webhooks.table.Select(tableCell(0))
 	e.tap(e.ui.webhooks.rotate)
 	e.act(e.ui.lastConfirm.Confirm)
-	e.ui.wait()
 	got, _ := e.svc.Webhooks.FindWebhookByID(context.Background(), w.ID)
 	if got.Secret == w.Secret || got.PrevSecret != w.Secret {
 		t.Fatal("secret not rotated with the old one kept signing")

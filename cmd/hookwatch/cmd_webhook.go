@@ -267,11 +267,9 @@ func (c *cli) webhookSetEnabled(ctx context.Context, args []string, enabled bool
 	if err != nil {
 		return err
 	}
-	reason := ""
-	if !enabled {
-		reason = "disabled by the user at " + time.Now().UTC().Format(time.RFC3339)
-	}
-	w, err := m.Webhooks.SetWebhookEnabled(ctx, id, enabled, reason)
+	// A webhook the user disables carries no reason: reasons are for what
+	// hookwatch decided, and the window notifies about those.
+	w, err := m.Webhooks.SetWebhookEnabled(ctx, id, enabled, "")
 	if err != nil {
 		return err
 	}

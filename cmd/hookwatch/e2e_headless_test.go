@@ -89,7 +89,7 @@ func TestHeadlessEndToEnd(t *testing.T) {
 	mustBin(t, db, "goal", "add", "shop.example", "--event", "Signup")
 	mustBin(t, db, "goal", "add", "shop.example", "--page", "/thanks/*")
 	rc.addWebhook(t, db, "shop.example", "/goals")
-	rc.addWebhook(t, db, "shop.example", "/spike", "--events", "traffic.spike", "--spike-threshold", "5")
+	rc.addWebhook(t, db, "shop.example", "/spike", "--events", "traffic.spike", "--spike-threshold", "40")
 	rc.addWebhook(t, db, "quiet.example", "/drop", "--events", "traffic.drop", "--drop-threshold", "3", "--send-resolved")
 	seed.events(2, "pageview", "/", 1) // quiet.example: 1 visitor in 12 h, under the drop threshold
 
@@ -103,7 +103,7 @@ func TestHeadlessEndToEnd(t *testing.T) {
 		seed.events(1, "Signup", "/signup", 5)
 		seed.events(1, "pageview", "/thanks/pro", 4)
 		seed.events(1, "pageview", "/pricing", 6) // matches no goal
-		seed.events(3, "Signup", "/signup", 9)   // a site hookwatch does not watch
+		seed.events(3, "Signup", "/signup", 9)    // a site hookwatch does not watch
 		time.Sleep(1500 * time.Millisecond)
 		seed.events(1, "Signup", "/signup", 7)
 		eventually(t, 30*time.Second, "12 Signup and 4 /thanks/* completions", func() bool {
@@ -116,7 +116,8 @@ func TestHeadlessEndToEnd(t *testing.T) {
 	})
 
 	t.Run("a burst above the threshold fires exactly one traffic.spike", func(t *testing.T) {
-		seed.events(1, "pageview", "/launch", 8)
+		// 22 visitors are already current from the goal test: 30 more cross 40.
+		seed.events(1, "pageview", "/launch", 30)
 		eventually(t, 30*time.Second, "a traffic.spike", func() bool { return len(rc.ofType("traffic.spike")) >= 1 })
 		for i := 0; i < 3; i++ { // the burst goes on
 			seed.events(1, "pageview", "/launch", 3)
@@ -127,7 +128,7 @@ func TestHeadlessEndToEnd(t *testing.T) {
 			t.Fatalf("%d traffic.spike deliveries, want 1", len(spikes))
 		}
 		d := spikes[0].Data
-		if d["site"] != "shop.example" || d["site_id"] != 1.0 || d["threshold"] != 5.0 || d["window"] != "5m" || d["current_visitors"].(float64) < 5 {
+		if d["site"] != "shop.example" || d["site_id"] != 1.0 || d["threshold"] != 40.0 || d["window"] != "5m" || d["current_visitors"].(float64) < 40 {
 			t.Errorf("spike data: %v", d)
 		}
 		if pages, _ := d["top_pages"].([]any); len(pages) == 0 || !strings.Contains(fmt.Sprint(pages[0]), "/launch") {
