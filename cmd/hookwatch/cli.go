@@ -24,7 +24,7 @@ const (
 const usageText = `usage:
   hookwatch [--db PATH] [--clickhouse DSN]                 open the window
   hookwatch --headless [--db PATH] [--clickhouse DSN] [--poll-interval 10s]
-            [--listen ADDR] [--log-format text|json]
+            [--listen ADDR] [--log-format text|json] [--keep-attempts 720h]
   hookwatch site add DOMAIN --site-id N [--json]
   hookwatch site list [--json]
   hookwatch site discover [--json]
@@ -123,6 +123,10 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	fs.StringVar(&c.cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.DurationVar(&c.cfg.DrainTimeout, "drain-timeout", 10*time.Second, "how long shutdown waits for attempts in flight")
+	fs.StringVar(&c.cfg.Screenshots, "screenshots", "", "capture every screen of the window into `DIR`, then quit (hidden)")
+	fs.DurationVar(&c.cfg.ScreenshotsAfter, "screenshots-after", 45*time.Second, "how long the window runs before --screenshots")
+	fs.DurationVar(&c.cfg.KeepAttempts, "keep-attempts", 0, "how long to keep the attempt log (default 720h)")
+	c.retryFlags(fs, &c.cfg.Retry)
 	help := fs.Bool("help", false, "show usage")
 	fs.BoolVar(help, "h", false, "show usage")
 	if err := fs.Parse(args); err != nil {

@@ -154,6 +154,9 @@ func (c *cli) webhookAdd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if !set["cooldown"] {
+		w.Cooldown = m.DefaultCooldown(ctx)
+	}
 	if err := m.Webhooks.CreateWebhook(ctx, w); err != nil {
 		return err
 	}

@@ -18,6 +18,13 @@ type Config struct {
 	LogFormat     string
 	LogLevel      string
 	DrainTimeout  time.Duration
+	// KeepAttempts is how long the attempt log is kept (0: 30 days).
+	KeepAttempts time.Duration
+	// Retry holds the hidden --retry-schedule and --request-timeout.
+	Retry RetryConfig
+	// Screenshots and ScreenshotsAfter are the hidden --screenshots flags (make screenshots).
+	Screenshots      string
+	ScreenshotsAfter time.Duration
 }
 
 // Environment variables, read when the matching flag is not given.

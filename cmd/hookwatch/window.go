@@ -64,6 +64,10 @@ func (c *cli) runWindow(ctx context.Context) error {
 		}
 		u.Quit()
 	}()
+	shots, err := c.startScreenshots(u, m.Logger)
+	if err != nil {
+		return err
+	}
 	u.ShowAndRun(func() {})
-	return nil
+	return shots()
 }

@@ -94,9 +94,11 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Engine = deliver.New(deliver.Config{
 		Deliveries:   m.Deliveries,
 		Webhooks:     m.Webhooks,
+		Policy:       m.Config.Retry.Policy(),
 		UserAgent:    "hookwatch/" + version,
 		Logger:       m.Logger,
 		DrainTimeout: m.Config.DrainTimeout,
+		PruneAfter:   m.Config.KeepAttempts,
 		OnAttempt:    m.observeAttempt,
 	})
 	return nil
@@ -126,6 +128,17 @@ func (m *Main) PollInterval(ctx context.Context) time.Duration {
 		}
 	}
 	return DefaultPollInterval
+}
+
+// DefaultCooldown is the cooldown a new webhook gets when none is given:
+// the one saved in the window's Settings, else core.DefaultCooldown.
+func (m *Main) DefaultCooldown(ctx context.Context) time.Duration {
+	if v, ok, err := m.Settings.Setting(ctx, core.SettingCooldown); err == nil && ok {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			return d
+		}
+	}
+	return core.DefaultCooldown
 }
 
 // OpenSource connects to ClickHouse.
