@@ -58,12 +58,15 @@ type PollStatus struct {
 
 // PollCommit is everything one poll decided, written in one transaction so
 // that a crash leaves either all of it or none: alert states, goal
-// watermarks, and the deliveries the events fanned out to.
+// watermarks, digest marks, and the deliveries the events fanned out to.
 type PollCommit struct {
 	Alerts     map[AlertKey]AlertState
 	Watermarks map[int64]time.Time // goal id → end of the last counted window
-	Deliveries []NewDelivery
-	Status     PollStatus
+	// DigestMarks are, per (webhook, goal), the start of the next digest
+	// to report; a zero time deletes the pair's mark.
+	DigestMarks map[DigestKey]time.Time
+	Deliveries  []NewDelivery
+	Status      PollStatus
 	// Samples are the visitor counts seen, for the traffic chart.
 	Samples []TrafficSample
 }
@@ -81,6 +84,8 @@ type TrafficSample struct {
 type TriggerStore interface {
 	AlertStates(ctx context.Context) (map[AlertKey]AlertState, error)
 	GoalWatermarks(ctx context.Context) (map[int64]time.Time, error)
+	// DigestMarks returns the marks PollCommit saved (see its DigestMarks).
+	DigestMarks(ctx context.Context) (map[DigestKey]time.Time, error)
 	CommitPoll(ctx context.Context, c PollCommit) error
 	// SavePollStatus records a poll that changed nothing else, such as
 	// one that failed because ClickHouse was unreachable.

@@ -21,6 +21,10 @@ type cycle struct {
 	goals   []*core.Goal
 	states  map[core.AlertKey]core.AlertState
 	wms     map[int64]time.Time
+	marks   map[core.DigestKey]time.Time
+	// goalHooks are the hooks that get each goal window's count;
+	// digestHooks those that get digests instead (Webhook.Digests).
+	goalHooks, digestHooks []*core.Webhook
 
 	// Phase durations, for the log.
 	loadDur, queryDur, commitDur time.Duration
@@ -37,7 +41,7 @@ type cycle struct {
 
 // PollOnce runs one poll cycle: it reads the configuration and trigger
 // state, asks ClickHouse, and commits the alert states, goal watermarks,
-// deliveries and status in one transaction, then calls Notify. When
+// digest marks, deliveries and status in one transaction, then calls Notify. When
 // ClickHouse fails it changes no trigger state, only saves the failing
 // status, and returns an error for which IsSourceError holds. Cycles never
 // overlap; the scheduler's backoff does not apply to direct calls.
@@ -187,6 +191,7 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 		return nil, gerr
 	}
 	c.commit.Watermarks = goals.watermarks
+	c.commit.DigestMarks = goals.marks
 	c.commit.Deliveries = append(c.commit.Deliveries, goals.deliveries...)
 	c.events += goals.events
 	c.samples()
@@ -231,8 +236,14 @@ func (c *cycle) load(ctx context.Context) error {
 		return fmt.Errorf("load webhooks: %w", err)
 	}
 	for _, h := range hooks {
-		if h.Enabled && c.sites[h.SiteID] != nil {
-			c.hooks = append(c.hooks, h)
+		if !h.Enabled || c.sites[h.SiteID] == nil {
+			continue
+		}
+		c.hooks = append(c.hooks, h)
+		if h.Digests() {
+			c.digestHooks = append(c.digestHooks, h)
+		} else {
+			c.goalHooks = append(c.goalHooks, h)
 		}
 	}
 	if c.states, err = p.cfg.Triggers.AlertStates(ctx); err != nil {
@@ -240,6 +251,9 @@ func (c *cycle) load(ctx context.Context) error {
 	}
 	if c.wms, err = p.cfg.Triggers.GoalWatermarks(ctx); err != nil {
 		return fmt.Errorf("load goal watermarks: %w", err)
+	}
+	if c.marks, err = p.cfg.Triggers.DigestMarks(ctx); err != nil {
+		return fmt.Errorf("load digest marks: %w", err)
 	}
 	return nil
 }

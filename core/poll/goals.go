@@ -15,6 +15,7 @@ type window struct{ from, to time.Time }
 // goalResult is what goalEvents decided.
 type goalResult struct {
 	watermarks map[int64]time.Time
+	marks      map[core.DigestKey]time.Time
 	deliveries []core.NewDelivery
 	events     int
 }
@@ -23,10 +24,11 @@ type goalResult struct {
 // SettleDelay behind ClickHouse's now and at most MaxWindow at once, and
 // fans each count > 0 out as one goal.completed. Goals sharing a window
 // (all of them, in steady state) are counted in one query. It only reads
-// the cycle, so that it can run beside traffic.
+// the cycle, so that it can run beside traffic. Digest webhooks get no
+// window counts; their digests follow once the windows are counted.
 func (c *cycle) goalEvents(ctx context.Context) (*goalResult, error) {
 	p := c.p
-	r := &goalResult{watermarks: map[int64]time.Time{}}
+	r := &goalResult{watermarks: map[int64]time.Time{}, marks: map[core.DigestKey]time.Time{}}
 	end := c.now.Add(-p.cfg.SettleDelay)
 	groups := map[window][]*core.Goal{}
 	var order []window
@@ -48,7 +50,8 @@ func (c *cycle) goalEvents(ctx context.Context) (*goalResult, error) {
 			w.to = wm.Add(p.cfg.MaxWindow)
 		}
 		if !c.goalWanted(g) {
-			// No webhook would receive it: move on without asking.
+			// No webhook would receive this window's count (digests
+			// ask for their own buckets): move on without asking.
 			r.watermarks[g.ID] = w.to
 			continue
 		}
@@ -63,26 +66,32 @@ func (c *cycle) goalEvents(ctx context.Context) (*goalResult, error) {
 			return nil, err
 		}
 	}
+	if err := c.digests(ctx, r); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
-// goalWanted reports whether any enabled webhook takes goal g's events.
+// goalWanted reports whether any enabled webhook takes goal g's window
+// counts.
 func (c *cycle) goalWanted(g *core.Goal) bool {
-	for _, h := range c.hooks {
-		if h.SiteID == g.SiteID && h.Subscribes(core.EventGoal) && h.WantsGoal(g) {
+	for _, h := range c.goalHooks {
+		if takesGoal(h, g) {
 			return true
 		}
 	}
 	return false
 }
 
-// countGoals counts goals over one window, fans out their events and moves
-// their watermarks to the window's end.
-func (c *cycle) countGoals(ctx context.Context, r *goalResult, w window, goals []*core.Goal) error {
-	byID := make(map[int64]*core.Goal, len(goals))
+// takesGoal reports whether webhook h takes goal g's completions.
+func takesGoal(h *core.Webhook, g *core.Goal) bool {
+	return h.SiteID == g.SiteID && h.Subscribes(core.EventGoal) && h.WantsGoal(g)
+}
+
+// goalQueries returns the completion queries of goals.
+func (c *cycle) goalQueries(goals []*core.Goal) []core.GoalQuery {
 	qs := make([]core.GoalQuery, 0, len(goals))
 	for _, g := range goals {
-		byID[g.ID] = g
 		qs = append(qs, core.GoalQuery{
 			GoalID:      g.ID,
 			PlausibleID: c.sites[g.SiteID].PlausibleID,
@@ -91,7 +100,38 @@ func (c *cycle) countGoals(ctx context.Context, r *goalResult, w window, goals [
 			PagePath:    g.PagePath,
 		})
 	}
-	counts, err := c.p.cfg.Source.GoalCompletions(ctx, qs, w.from, w.to)
+	return qs
+}
+
+// goalEvent returns the goal.completed event of count n of goal g over w.
+func (c *cycle) goalEvent(key string, g *core.Goal, w window, n core.GoalCount) *core.Event {
+	site := c.sites[g.SiteID]
+	return &core.Event{
+		Type:      core.EventGoal,
+		Key:       key,
+		SiteID:    site.ID,
+		Timestamp: c.now,
+		Data: core.GoalData{
+			Site:           site.Domain,
+			SiteID:         site.PlausibleID,
+			Goal:           core.GoalRef{Name: g.Name(), Kind: g.Kind},
+			Completions:    n.Completions,
+			UniqueVisitors: n.UniqueVisitors,
+			PeriodStart:    w.from.UTC(),
+			PeriodEnd:      w.to.UTC(),
+		},
+	}
+}
+
+// countGoals counts goals over one window, fans out their events to the
+// webhooks that take window counts and moves the goals' watermarks to the
+// window's end.
+func (c *cycle) countGoals(ctx context.Context, r *goalResult, w window, goals []*core.Goal) error {
+	byID := make(map[int64]*core.Goal, len(goals))
+	for _, g := range goals {
+		byID[g.ID] = g
+	}
+	counts, err := c.p.cfg.Source.GoalCompletions(ctx, c.goalQueries(goals), w.from, w.to)
 	if err != nil {
 		return &sourceError{"goal completions", err}
 	}
@@ -100,23 +140,8 @@ func (c *cycle) countGoals(ctx context.Context, r *goalResult, w window, goals [
 		if g == nil || n.Completions == 0 {
 			continue
 		}
-		site := c.sites[g.SiteID]
-		e := &core.Event{
-			Type:      core.EventGoal,
-			Key:       fmt.Sprintf("goal:%d:%d:%d", g.ID, w.from.UnixMilli(), w.to.UnixMilli()),
-			SiteID:    site.ID,
-			Timestamp: c.now,
-			Data: core.GoalData{
-				Site:           site.Domain,
-				SiteID:         site.PlausibleID,
-				Goal:           core.GoalRef{Name: g.Name(), Kind: g.Kind},
-				Completions:    n.Completions,
-				UniqueVisitors: n.UniqueVisitors,
-				PeriodStart:    w.from.UTC(),
-				PeriodEnd:      w.to.UTC(),
-			},
-		}
-		ds, err := core.FanOut(e, g, c.hooks)
+		e := c.goalEvent(fmt.Sprintf("goal:%d:%d:%d", g.ID, w.from.UnixMilli(), w.to.UnixMilli()), g, w, n)
+		ds, err := core.FanOut(e, g, c.goalHooks)
 		if err != nil {
 			return fmt.Errorf("fan out goal %d: %w", g.ID, err)
 		}

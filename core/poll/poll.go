@@ -1,7 +1,7 @@
 // Package poll is hookwatch's trigger poller: on a schedule it reads
 // Plausible's ClickHouse, decides which traffic alerts and goal completions
 // fire, and commits the resulting deliveries to the outbox together with the
-// alert states and goal watermarks that produced them.
+// alert states, goal watermarks and goal digest marks that produced them.
 package poll
 
 import (

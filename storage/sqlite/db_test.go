@@ -60,7 +60,7 @@ func TestOpen(t *testing.T) {
 
 		_, err = sqlite.Open(path)
 		wantError(t, err, core.ECONFLICT, "")
-		want := "database schema version 99 is newer than this hookwatch (knows up to 3); upgrade hookwatch"
+		want := "database schema version 99 is newer than this hookwatch (knows up to 4); upgrade hookwatch"
 		if got := core.ErrorMessage(err); got != want {
 			t.Errorf("message = %q, want %q", got, want)
 		}
@@ -109,8 +109,8 @@ func TestOpenConcurrently(t *testing.T) {
 	if backups, _ := filepath.Glob(path + ".bak-*"); len(backups) != 0 {
 		t.Errorf("backups = %v, want none of a new database", backups)
 	}
-	if v := userVersion(t, path); v != 3 {
-		t.Errorf("user_version = %d, want 3", v)
+	if v := userVersion(t, path); v != 4 {
+		t.Errorf("user_version = %d, want 4", v)
 	}
 }
 

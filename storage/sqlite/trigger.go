@@ -79,11 +79,39 @@ func (s *TriggerStore) GoalWatermarks(ctx context.Context) (map[int64]time.Time,
 	return out, nil
 }
 
+// DigestMarks returns, per (webhook, goal), the start of the next digest
+// to report.
+func (s *TriggerStore) DigestMarks(ctx context.Context) (map[core.DigestKey]time.Time, error) {
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT webhook_id, goal_id, next_start FROM digest_marks`)
+	if err != nil {
+		return nil, dbError("find digest marks", err)
+	}
+	defer rows.Close()
+	out := make(map[core.DigestKey]time.Time)
+	for rows.Next() {
+		var k core.DigestKey
+		var next int64
+		if err := rows.Scan(&k.WebhookID, &k.GoalID, &next); err != nil {
+			return nil, dbError("find digest marks", err)
+		}
+		out[k] = fromMS(next)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("find digest marks", err)
+	}
+	return out, nil
+}
+
 // CommitPoll writes everything one poll decided in one transaction: alert
-// states, goal watermarks, the deliveries (as Enqueue does), the poll
-// status and the traffic samples, and prunes samples older than
-// SampleRetention. State of webhooks and goals deleted since the poll read
-// them is dropped.
+// states, goal watermarks, digest marks (deleting those set to the zero
+// time), the deliveries (as Enqueue does), the poll status and the traffic
+// samples, and prunes samples older than SampleRetention. State of webhooks
+// and goals deleted since the poll read them is dropped.
 func (s *TriggerStore) CommitPoll(ctx context.Context, c core.PollCommit) error {
 	tx, err := s.db.beginWrite(ctx)
 	if err != nil {
@@ -118,6 +146,9 @@ func (s *TriggerStore) CommitPoll(ctx context.Context, c core.PollCommit) error 
 				return dbError("save goal watermark", err)
 			}
 		}
+	}
+	if err := saveDigestMarks(ctx, tx, c.DigestMarks); err != nil {
+		return err
 	}
 	if err := enqueue(ctx, tx, c.Deliveries); err != nil {
 		return err
@@ -179,6 +210,38 @@ func (s *TriggerStore) PollStatus(ctx context.Context) (core.PollStatus, error) 
 	st.LastPollAt, st.ClickHouseSince = fromNullMS(at), fromNullMS(since)
 	st.LastPollDuration = time.Duration(dur) * time.Millisecond
 	return st, nil
+}
+
+// saveDigestMarks upserts marks, deletes those set to the zero time, and
+// skips those of webhooks or goals deleted since the poll read them.
+func saveDigestMarks(ctx context.Context, tx *Tx, marks map[core.DigestKey]time.Time) error {
+	if len(marks) == 0 {
+		return nil
+	}
+	upsert, err := tx.PrepareContext(ctx, `INSERT INTO digest_marks (webhook_id, goal_id, next_start)
+		SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?1)
+			AND EXISTS (SELECT 1 FROM goals WHERE id = ?2)
+		ON CONFLICT (webhook_id, goal_id) DO UPDATE SET next_start = excluded.next_start`)
+	if err != nil {
+		return dbError("save digest marks", err)
+	}
+	defer upsert.Close()
+	del, err := tx.PrepareContext(ctx, `DELETE FROM digest_marks WHERE webhook_id = ? AND goal_id = ?`)
+	if err != nil {
+		return dbError("delete digest marks", err)
+	}
+	defer del.Close()
+	for k, next := range marks {
+		if next.IsZero() {
+			_, err = del.ExecContext(ctx, k.WebhookID, k.GoalID)
+		} else {
+			_, err = upsert.ExecContext(ctx, k.WebhookID, k.GoalID, ms(next))
+		}
+		if err != nil {
+			return dbError("save digest mark", err)
+		}
+	}
+	return nil
 }
 
 func savePollStatus(ctx context.Context, tx *Tx, st core.PollStatus) error {

@@ -124,19 +124,67 @@ func TestTriggerStore(t *testing.T) {
 	t.Run("drops state of webhooks and goals deleted since the poll read them", func(t *testing.T) {
 		db, _ := mustOpen(t)
 		mustSite(t, db, "example.com", 5)
+		w := mustWebhook(t, db, "example.com")
+		g := mustGoal(t, db, "example.com", "Signup")
 		store := sqlite.NewTriggerStore(db)
 		err := store.CommitPoll(ctx, core.PollCommit{
 			Alerts:     map[core.AlertKey]core.AlertState{{WebhookID: 77, Type: core.EventSpike}: {Firing: true}},
 			Watermarks: map[int64]time.Time{88: t0},
-			Samples:    []core.TrafficSample{{SiteID: 99, At: t0}},
+			DigestMarks: map[core.DigestKey]time.Time{
+				{WebhookID: 77, GoalID: g.ID}: t0,
+				{WebhookID: w.ID, GoalID: 88}: t0,
+			},
+			Samples: []core.TrafficSample{{SiteID: 99, At: t0}},
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		alerts, _ := store.AlertStates(ctx)
 		marks, _ := store.GoalWatermarks(ctx)
-		if len(alerts) != 0 || len(marks) != 0 {
-			t.Errorf("kept %v and %v of deleted webhook and goal", alerts, marks)
+		digests, _ := store.DigestMarks(ctx)
+		if len(alerts) != 0 || len(marks) != 0 || len(digests) != 0 {
+			t.Errorf("kept %v, %v and %v of deleted webhooks and goals", alerts, marks, digests)
+		}
+	})
+
+	t.Run("keeps digest marks per webhook and goal and deletes a zeroed one", func(t *testing.T) {
+		db, _ := mustOpen(t)
+		mustSite(t, db, "example.com", 5)
+		w := mustWebhook(t, db, "example.com")
+		w2 := mustWebhook(t, db, "example.com")
+		signup := mustGoal(t, db, "example.com", "Signup")
+		buy := mustGoal(t, db, "example.com", "Purchase")
+		store := sqlite.NewTriggerStore(db)
+		first := map[core.DigestKey]time.Time{
+			{WebhookID: w.ID, GoalID: signup.ID}:  t0,
+			{WebhookID: w.ID, GoalID: buy.ID}:     t0.Add(time.Minute),
+			{WebhookID: w2.ID, GoalID: signup.ID}: t0.Add(2 * time.Minute),
+		}
+		if err := store.CommitPoll(ctx, core.PollCommit{DigestMarks: first}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := store.DigestMarks(ctx); err != nil || !reflect.DeepEqual(got, first) {
+			t.Fatalf("marks = %v, %v; want %v", got, err, first)
+		}
+		err := store.CommitPoll(ctx, core.PollCommit{DigestMarks: map[core.DigestKey]time.Time{
+			{WebhookID: w.ID, GoalID: signup.ID}: t0.Add(15 * time.Minute),
+			{WebhookID: w.ID, GoalID: buy.ID}:    {},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[core.DigestKey]time.Time{
+			{WebhookID: w.ID, GoalID: signup.ID}:  t0.Add(15 * time.Minute),
+			{WebhookID: w2.ID, GoalID: signup.ID}: t0.Add(2 * time.Minute),
+		}
+		if got, _ := store.DigestMarks(ctx); !reflect.DeepEqual(got, want) {
+			t.Errorf("marks after moving one and zeroing one = %v; want %v", got, want)
+		}
+		if err := sqlite.NewWebhookService(db).DeleteWebhook(ctx, w2.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := store.DigestMarks(ctx); len(got) != 1 {
+			t.Errorf("marks after deleting a webhook = %v; want only webhook %d's", got, w.ID)
 		}
 	})
 

@@ -1,0 +1,305 @@
+package poll_test
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hookwatch/hookwatch/core"
+	"github.com/hookwatch/hookwatch/core/poll"
+)
+
+func (e *env) digestMarks() map[core.DigestKey]time.Time {
+	e.t.Helper()
+	m, err := e.stores.triggers.DigestMarks(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return m
+}
+
+// seed commits trigger state as an earlier run of hookwatch would have
+// left it.
+func (e *env) seed(c core.PollCommit) {
+	e.t.Helper()
+	if err := e.stores.triggers.CommitPoll(e.ctx, c); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// waitBucketRoom waits, if need be, for the next digest bucket of length d
+// so that at least room of the current one is left after the first goal
+// watermark (ClickHouse's now minus the tests' one-second settle delay).
+func (e *env) waitBucketRoom(d, room time.Duration) {
+	e.t.Helper()
+	now := e.chNow()
+	_, end := core.DigestBucket(now.Add(-time.Second), d)
+	if end.Sub(now) < room {
+		time.Sleep(end.Sub(now) + 2*time.Second)
+	}
+}
+
+// slackText returns the text of a Slack-format payload.
+func slackText(t *testing.T, d *core.Delivery) string {
+	t.Helper()
+	var msg struct {
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal(d.Payload, &msg); err != nil {
+		t.Fatal(err)
+	}
+	return msg.Text
+}
+
+// TestGoalDigest runs one real one-minute digest interval of ClickHouse's
+// clock, with a restart in the middle of it, so it takes up to about a
+// minute and a quarter.
+func TestGoalDigest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a one-minute digest interval to close")
+	}
+	e := newEnv(t)
+	const pid = 61
+	site := e.site("digest.example", pid)
+	signup := e.goal(&core.Goal{SiteID: site.ID, EventName: "Signup"})
+	live := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventGoal}})
+	digest := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventGoal}, DigestInterval: time.Minute})
+	chat := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventGoal},
+		Format: core.FormatSlack, DigestInterval: time.Minute})
+
+	e.waitBucketRoom(time.Minute, 20*time.Second)
+	// Completions from before the goal is first seen, in the same bucket
+	// or the one before: never reported.
+	e.insert(goalEvents(pid, e.chNow().Add(-3*time.Second), "Signup", "/", 1, 4)...)
+	p := e.poller()
+	e.pollOnce(p)
+	first := e.watermarks()[signup.ID]
+	_, bucketEnd := core.DigestBucket(first, time.Minute)
+	dk, ck := core.DigestKey{WebhookID: digest.ID, GoalID: signup.ID}, core.DigestKey{WebhookID: chat.ID, GoalID: signup.ID}
+	t.Run("marks each digest webhook's goal where the goal was first seen", func(t *testing.T) {
+		want := map[core.DigestKey]time.Time{dk: first, ck: first}
+		if got := e.digestMarks(); !sameMarks(got, want) {
+			t.Errorf("digest marks = %v; want %v", got, want)
+		}
+	})
+
+	// Completions in three poll windows, with a restart between them; user
+	// 10 completes twice, in different windows.
+	e.insert(goalEvents(pid, first, "Signup", "/", 10, 3)...)
+	e.pollPast(p, first, signup)
+	e.restart()
+	p = e.poller()
+	at := e.chNow()
+	e.insert(goalEvents(pid, at, "Signup", "/", 20, 2)...)
+	e.insert(goalEvents(pid, at, "Signup", "/", 10, 1)...)
+	if !at.Before(bucketEnd) {
+		t.Fatalf("setup: inserted at %v, after the bucket's end %v", at, bucketEnd)
+	}
+	const n, visitors = 6, 5
+	t.Run("sends no digest before its interval ends", func(t *testing.T) {
+		e.pollPast(p, at, signup)
+		if wm := e.watermarks()[signup.ID]; !wm.Before(bucketEnd) {
+			t.Skipf("the interval ended (watermark %v) before this check", wm)
+		}
+		if ds := e.delivered(digest.ID); len(ds) != 0 {
+			t.Errorf("digest webhook got %d deliveries before the interval ended", len(ds))
+		}
+	})
+
+	deadline := time.Now().Add(bucketEnd.Sub(at) + 20*time.Second)
+	for !e.watermarks()[signup.ID].After(bucketEnd) {
+		if time.Now().After(deadline) {
+			t.Fatalf("goal watermark did not pass %v", bucketEnd)
+		}
+		time.Sleep(500 * time.Millisecond)
+		e.pollOnce(p)
+	}
+	e.pollOnce(p)
+
+	t.Run("sends one message with every completion of the interval", func(t *testing.T) {
+		ds := e.delivered(digest.ID)
+		gs := decodeGoals(t, ds)
+		if len(ds) != 1 || len(gs) != 1 {
+			t.Fatalf("digest webhook got %d deliveries (%+v); want one goal.completed", len(ds), gs)
+		}
+		g := gs[0]
+		if g.Completions != n || g.UniqueVisitors != visitors {
+			t.Errorf("digest counts %d completions by %d visitors; want %d by %d", g.Completions, g.UniqueVisitors, n, visitors)
+		}
+		if !g.PeriodStart.Equal(first) || !g.PeriodEnd.Equal(bucketEnd) {
+			t.Errorf("digest period %v–%v; want %v–%v", g.PeriodStart, g.PeriodEnd, first, bucketEnd)
+		}
+		if g.Goal.Name != "Signup" || g.Site != "digest.example" || g.SiteID != pid {
+			t.Errorf("digest names goal %q of %q (%d)", g.Goal.Name, g.Site, g.SiteID)
+		}
+	})
+	t.Run("renders the digest in the chat webhook's own format", func(t *testing.T) {
+		ds := e.delivered(chat.ID)
+		if len(ds) != 1 {
+			t.Fatalf("chat webhook got %d deliveries; want one digest", len(ds))
+		}
+		if got, want := slackText(t, ds[0]), "digest.example: goal Signup completed 6 times by 5 visitors"; got != want {
+			t.Errorf("Slack text = %q; want %q", got, want)
+		}
+	})
+	t.Run("keeps sending each window to the webhook without a digest", func(t *testing.T) {
+		gs := decodeGoals(t, e.delivered(live.ID))
+		if got := completions(gs, "Signup"); got != n || len(gs) < 2 {
+			t.Errorf("webhook without digest got %d completions in %d messages; want %d in at least 2", got, len(gs), n)
+		}
+		checkWindows(t, gs)
+	})
+	t.Run("moves the marks to the next interval", func(t *testing.T) {
+		want := map[core.DigestKey]time.Time{dk: bucketEnd, ck: bucketEnd}
+		if got := e.digestMarks(); !sameMarks(got, want) {
+			t.Errorf("digest marks = %v; want %v", got, want)
+		}
+	})
+}
+
+// TestGoalDigestCatchUp resumes digests of five minutes after two hours
+// of downtime.
+func TestGoalDigestCatchUp(t *testing.T) {
+	e := newEnv(t)
+	const pid = 62
+	site := e.site("catchup-digest.example", pid)
+	g := e.goal(&core.Goal{SiteID: site.ID, EventName: "Signup"})
+	live := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventGoal}})
+	hook := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventGoal}, DigestInterval: 5 * time.Minute})
+
+	const d = 5 * time.Minute
+	from, _ := core.DigestBucket(e.chNow().Add(-2*time.Hour), d)
+	k := core.DigestKey{WebhookID: hook.ID, GoalID: g.ID}
+	e.seed(core.PollCommit{Watermarks: map[int64]time.Time{g.ID: from}, DigestMarks: map[core.DigestKey]time.Time{k: from}})
+	bucket := func(i int) time.Time { return from.Add(time.Duration(i) * d) }
+	e.insert(goalEvents(pid, bucket(0).Add(30*time.Second), "Signup", "/", 1, 1)...)
+	e.insert(goalEvents(pid, bucket(3).Add(4*time.Minute), "Signup", "/", 10, 2)...)
+	e.insert(goalEvents(pid, bucket(9), "Signup", "/", 20, 3)...)
+	cfg := e.config(e.src)
+	cfg.MaxWindow = time.Hour
+	p := poll.New(cfg)
+
+	e.pollOnce(p)
+	t.Run("reports at most MaxDigestBuckets intervals in one poll", func(t *testing.T) {
+		if got, want := e.digestMarks()[k], bucket(poll.MaxDigestBuckets); !got.Equal(want) {
+			t.Errorf("mark after one poll = %v; want %v", got, want)
+		}
+		if gs := decodeGoals(t, e.delivered(hook.ID)); len(gs) != 2 {
+			t.Errorf("first poll sent %d digests; want the 2 of the first 8 intervals with completions", len(gs))
+		}
+	})
+	for range 3 {
+		e.pollOnce(p)
+	}
+	t.Run("sends one digest per interval with completions, aligned to the interval", func(t *testing.T) {
+		gs := decodeGoals(t, e.delivered(hook.ID))
+		var got []uint64
+		for i, g := range gs {
+			got = append(got, g.Completions)
+			if start, end := core.DigestBucket(g.PeriodStart, d); !start.Equal(g.PeriodStart) || !end.Equal(g.PeriodEnd) {
+				t.Errorf("digest %d covers %v–%v; want one aligned interval", i, g.PeriodStart, g.PeriodEnd)
+			}
+		}
+		if !slices.Equal(got, []uint64{1, 2, 3}) {
+			t.Errorf("completions per digest = %v; want [1 2 3]", got)
+		}
+		if gs[len(gs)-1].PeriodStart != bucket(9) {
+			t.Errorf("last digest starts at %v; want %v", gs[len(gs)-1].PeriodStart, bucket(9))
+		}
+		if mark := e.digestMarks()[k]; mark.Before(e.chNow().Add(-d - time.Minute)) {
+			t.Errorf("mark %v did not catch up with the present", mark)
+		}
+	})
+	t.Run("still sends windows to the webhook without a digest", func(t *testing.T) {
+		if got := completions(decodeGoals(t, e.delivered(live.ID)), "Signup"); got != 6 {
+			t.Errorf("webhook without digest got %d completions; want 6", got)
+		}
+	})
+}
+
+// TestGoalDigestChanges covers edits of digest webhooks between polls,
+// from the state an earlier run left.
+func TestGoalDigestChanges(t *testing.T) {
+	const d = 5 * time.Minute
+	t.Run("starts a new digest at the goal's watermark, not before", func(t *testing.T) {
+		e := newEnv(t)
+		const pid = 63
+		site := e.site("new-digest.example", pid)
+		g := e.goal(&core.Goal{SiteID: site.ID, EventName: "Signup"})
+		b, end := core.DigestBucket(e.chNow().Add(-30*time.Minute), d)
+		wm := b.Add(2 * time.Minute)
+		e.seed(core.PollCommit{Watermarks: map[int64]time.Time{g.ID: wm}})
+		hook := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventGoal}, DigestInterval: d})
+		e.insert(goalEvents(pid, b.Add(time.Minute), "Signup", "/", 1, 4)...) // before the watermark
+		e.insert(goalEvents(pid, wm, "Signup", "/", 10, 2)...)
+		e.pollOnce(e.poller())
+		gs := decodeGoals(t, e.delivered(hook.ID))
+		if len(gs) != 1 || gs[0].Completions != 2 || !gs[0].PeriodStart.Equal(wm) || !gs[0].PeriodEnd.Equal(end) {
+			t.Errorf("digests = %+v; want one of 2 completions over %v–%v", gs, wm, end)
+		}
+	})
+	t.Run("continues from the mark when the interval changed", func(t *testing.T) {
+		e := newEnv(t)
+		const pid = 64
+		site := e.site("changed-digest.example", pid)
+		g := e.goal(&core.Goal{SiteID: site.ID, EventName: "Signup"})
+		hook := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventGoal}, DigestInterval: d})
+		b, end := core.DigestBucket(e.chNow().Add(-30*time.Minute), d)
+		// The mark an interval of 2 minutes left, not on a 5-minute line.
+		mark := b.Add(2 * time.Minute)
+		k := core.DigestKey{WebhookID: hook.ID, GoalID: g.ID}
+		e.seed(core.PollCommit{Watermarks: map[int64]time.Time{g.ID: end.Add(d)}, DigestMarks: map[core.DigestKey]time.Time{k: mark}})
+		e.insert(goalEvents(pid, b.Add(time.Minute), "Signup", "/", 1, 4)...) // reported before the change
+		e.insert(goalEvents(pid, mark, "Signup", "/", 10, 2)...)
+		e.insert(goalEvents(pid, end, "Signup", "/", 20, 3)...)
+		e.pollOnce(e.poller())
+		gs := decodeGoals(t, e.delivered(hook.ID))
+		if len(gs) != 2 || gs[0].Completions != 2 || !gs[0].PeriodStart.Equal(mark) || !gs[0].PeriodEnd.Equal(end) ||
+			gs[1].Completions != 3 || !gs[1].PeriodStart.Equal(end) || !gs[1].PeriodEnd.Equal(end.Add(d)) {
+			t.Errorf("digests = %+v; want 2 completions over %v–%v, then 3 over the next 5 minutes", gs, mark, end)
+		}
+	})
+	t.Run("sends the counted rest when the digest is turned off, then windows", func(t *testing.T) {
+		e := newEnv(t)
+		const pid = 65
+		site := e.site("off-digest.example", pid)
+		g := e.goal(&core.Goal{SiteID: site.ID, EventName: "Signup"})
+		// Digest turned off since the last poll, and one disabled.
+		hook := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventGoal}})
+		off := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventGoal}, DigestInterval: d})
+		if _, err := e.stores.hooks.SetWebhookEnabled(e.ctx, off.ID, false, "test"); err != nil {
+			t.Fatal(err)
+		}
+		now := e.chNow()
+		mark, wm := now.Add(-20*time.Minute), now.Add(-10*time.Minute)
+		k, kOff := core.DigestKey{WebhookID: hook.ID, GoalID: g.ID}, core.DigestKey{WebhookID: off.ID, GoalID: g.ID}
+		e.seed(core.PollCommit{Watermarks: map[int64]time.Time{g.ID: wm}, DigestMarks: map[core.DigestKey]time.Time{k: mark, kOff: mark}})
+		e.insert(goalEvents(pid, mark.Add(time.Minute), "Signup", "/", 1, 2)...)
+		e.insert(goalEvents(pid, wm.Add(time.Minute), "Signup", "/", 10, 3)...)
+		e.pollOnce(e.poller())
+		gs := decodeGoals(t, e.delivered(hook.ID))
+		if len(gs) != 2 || gs[0].Completions != 2 || !gs[0].PeriodStart.Equal(mark) || !gs[0].PeriodEnd.Equal(wm) ||
+			gs[1].Completions != 3 || !gs[1].PeriodStart.Equal(wm) {
+			t.Errorf("deliveries = %+v; want the 2 completions since the mark, then a window of 3", gs)
+		}
+		if ds := e.delivered(off.ID); len(ds) != 0 {
+			t.Errorf("disabled webhook got %d deliveries", len(ds))
+		}
+		if marks := e.digestMarks(); len(marks) != 0 {
+			t.Errorf("digest marks %v kept; want none", marks)
+		}
+	})
+}
+
+func sameMarks(a, b map[core.DigestKey]time.Time) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || !v.Equal(w) {
+			return false
+		}
+	}
+	return true
+}
