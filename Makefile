@@ -18,7 +18,7 @@ APT  := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-insta
 GUI_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 DB ?= $(HOME)/.config/hookwatch/hookwatch.db
 
-.PHONY: demo-headless all run run-headless build build-headless test test-faults bench lint deps deps-gui deps-clickhouse deps-xvfb demo screenshots package install clean
+.PHONY: fuzz demo-headless all run run-headless build build-headless test test-faults bench lint deps deps-gui deps-clickhouse deps-xvfb demo screenshots package install clean
 
 all: build
 
@@ -63,6 +63,17 @@ test: deps build-headless
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	PATH="$$PATH:/usr/sbin" HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) $(GO) test -race -count=1 -timeout 30m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+## fuzz: run every fuzz target (seed corpus, then FUZZTIME of new inputs) one at a time.
+FUZZTIME ?= 10s
+fuzz:
+	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$dir | grep '^Fuzz'); do \
+	    echo "== $$dir $$target ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$dir; \
+	  done; \
+	done
 
 ## test-faults: the fault suite alone.
 test-faults: deps build-headless
@@ -114,3 +125,7 @@ install: build
 
 clean:
 	rm -rf $(BIN) dist
+
+## screenshots: the demo's window, every screen captured under Xvfb into docs/screenshots.
+screenshots: deps deps-xvfb build
+	PATH="$$PATH:/usr/sbin" xvfb-run -a -s '-screen 0 1280x800x24' $(GO) run ./cmd/hookwatch-demo --hookwatch $(BIN)/hookwatch --screenshots docs/screenshots

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hookwatch/hookwatch/core"
@@ -38,7 +39,7 @@ func newMetrics(deliveries core.DeliveryService) *metrics {
 		}, []string{"verdict", "code"}),
 	}
 	m.reg.MustRegister(m.polls, m.pollDuration, m.attempts, deliveryCollector{deliveries},
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

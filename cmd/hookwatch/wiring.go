@@ -219,10 +219,19 @@ func (m *Main) renewLease(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			if err := m.Lease.RenewLease(ctx, m.holder, leaseTTL); err != nil && ctx.Err() == nil {
-				m.Logger.Error("engine lease lost; stopping", "err", err)
-				return err
+			err := m.Lease.RenewLease(ctx, m.holder, leaseTTL)
+			if err == nil || ctx.Err() != nil {
+				continue
 			}
+			// Only another engine holding the lease is a reason to stop; a
+			// renewal that failed to write (a full disk, a long lock) is
+			// tried again, as the outbox's own writes are.
+			if core.ErrorCode(err) != core.ECONFLICT {
+				m.Logger.Error("renewing the engine lease failed; trying again", "err", err, "in", leaseTTL/3)
+				continue
+			}
+			m.Logger.Error("engine lease lost; stopping", "err", err)
+			return err
 		}
 	}
 }
