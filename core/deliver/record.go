@@ -7,9 +7,13 @@ import (
 	"github.com/hookwatch/hookwatch/core"
 )
 
-// commitTries is how often a batch's commit is tried before its results are
-// given up. The deliveries then stay due and are sent again: at least once.
+// commitTries is how often a batch's commit is tried during shutdown before its
+// results are given up. The deliveries then stay due and are sent again after
+// the restart: at least once.
 const commitTries = 5
+
+// maxCommitWait bounds the backoff between two tries of a failing commit.
+const maxCommitWait = 10 * time.Second
 
 // record commits results in batches of up to BatchSize, or whatever arrived
 // within FlushEvery, one transaction each, until results is closed.
@@ -51,12 +55,23 @@ func (e *Engine) record(ctx context.Context, results <-chan core.AttemptResult) 
 // dispatcher, and returns batch emptied for reuse.
 func (e *Engine) commit(ctx context.Context, batch []core.AttemptResult) []core.AttemptResult {
 	var err error
-	for try := range commitTries {
+	// While the engine runs, a failing commit (a full disk, say) is retried
+	// with backoff for as long as it fails: results back up, workers block,
+	// and nothing more is sent that could not be logged. Once shutting
+	// down, it gets commitTries more tries.
+	wait := 100 * time.Millisecond
+	for try, left := 0, commitTries; ; try++ {
 		if err = e.cfg.Deliveries.RecordAttempts(ctx, batch); err == nil {
 			break
 		}
-		e.cfg.Logger.Warn("recording attempts", "count", len(batch), "try", try+1, "error", err)
-		time.Sleep(time.Duration(try+1) * 100 * time.Millisecond)
+		if e.stopping.Load() {
+			if left--; left == 0 {
+				break
+			}
+		}
+		e.cfg.Logger.Warn("recording attempts failed; sending waits until it works", "count", len(batch), "try", try+1, "retry_in", wait, "error", err)
+		time.Sleep(wait)
+		wait = min(2*wait, maxCommitWait)
 	}
 	if err != nil {
 		e.cfg.Logger.Error("giving up recording attempts; their deliveries will be sent again", "count", len(batch), "error", err)
