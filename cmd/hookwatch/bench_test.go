@@ -50,7 +50,6 @@ import (
 // settle delay could achieve for the same events, since a goal window ends
 // settle delay behind ClickHouse's now(), which has whole seconds.
 func BenchmarkEndToEndLatency(b *testing.B) {
-	benchEnv(b)
 	for _, c := range []struct {
 		name     string
 		interval time.Duration
@@ -69,6 +68,7 @@ func benchLatency(b *testing.B, interval time.Duration, passFlag bool) {
 		insertFor = 30 * time.Second
 		tick      = 250 * time.Millisecond // 4 ticks a second, a quarter of the sites each
 	)
+	benchEnv(b)
 	settle := poll.DefaultSettleDelay
 	srv, chdb := chtest.EventsDB(b)
 	rc := newLatencyReceiver(b)
@@ -318,23 +318,20 @@ func BenchmarkMemory(b *testing.B) {
 	b.ReportMetric(0, "ns/op")
 }
 
-// benchEnv logs, once per run, facts about the run for .ci/benchreport:
-// the ClickHouse server's version and the machine's load.
+// benchEnv logs facts about the run for .ci/benchreport: the ClickHouse
+// server's version and the machine's load as the benchmark starts. A
+// benchmark with sub-benchmarks prints no log of its own, so the
+// sub-benchmarks call it.
 func benchEnv(b *testing.B) {
-	benchEnvOnce.Do(func() {
-		srv := chtest.Shared(b)
-		v, err := srv.Query("SELECT version()")
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Logf("bench-env: clickhouse_version=%s", strings.TrimSpace(v))
-	})
+	v, err := chtest.Shared(b).Query("SELECT version()")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("bench-env: clickhouse_version=%s", strings.TrimSpace(v))
 	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
 		b.Logf("bench-env: loadavg_%s=%s", strings.ReplaceAll(b.Name(), "/", "_"), strings.Join(strings.Fields(string(load))[:3], " "))
 	}
 }
-
-var benchEnvOnce sync.Once
 
 // benchStore creates a database at path with sites sites (Plausible ids 1
 // to sites, each with an event goal "Signup" if goals is set) and hooks
