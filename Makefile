@@ -18,7 +18,7 @@ APT  := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-insta
 GUI_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 DB ?= $(HOME)/.config/hookwatch/hookwatch.db
 
-.PHONY: fuzz demo-headless all run run-headless build build-headless test test-faults bench lint deps deps-gui deps-clickhouse deps-xvfb demo screenshots package install clean
+.PHONY: package-check fuzz demo-headless all run run-headless build build-headless test test-faults bench lint deps deps-gui deps-clickhouse deps-xvfb demo screenshots package install clean
 
 all: build
 
@@ -122,6 +122,10 @@ package: build
 	    -o dist/hookwatch-headless-$(VERSION)-$$os-$$arch$$ext ./cmd/hookwatch || exit 1; \
 	done
 	cd dist && sha256sum * > SHA256SUMS && cat SHA256SUMS
+
+## package-check: verify what make package produced (static, runs, installs into DESTDIR).
+package-check: package
+	.ci/package-check
 
 ## install: the desktop binary, its icon and desktop entry under $(DESTDIR)$(PREFIX).
 install: build
