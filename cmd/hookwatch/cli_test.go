@@ -251,3 +251,30 @@ func TestUsage(t *testing.T) {
 		}
 	})
 }
+
+func TestRotateSecret(t *testing.T) {
+	t.Run("prints a new secret once and keeps the old one signing for 24 h", func(t *testing.T) {
+		db := newDB(t)
+		var first, rotated struct {
+			Secret string `json:"secret"`
+		}
+		if err := json.Unmarshal([]byte(mustHW(t, db, "webhook", "add", "example.com", "https://example.com/h", "--json")), &first); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(mustHW(t, db, "webhook", "rotate-secret", "1", "--json")), &rotated); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(rotated.Secret, "whsec_") || rotated.Secret == first.Secret {
+			t.Fatalf("rotated secret %q, first %q", rotated.Secret, first.Secret)
+		}
+		text := mustHW(t, db, "webhook", "rotate-secret", "1")
+		if !strings.Contains(text, "the old secret also signs until") {
+			t.Errorf("rotate output: %s", text)
+		}
+		for _, out := range []string{mustHW(t, db, "webhook", "list", "--json"), mustHW(t, db, "webhook", "list")} {
+			if strings.Contains(out, rotated.Secret) || strings.Contains(out, first.Secret) {
+				t.Errorf("list shows a secret: %s", out)
+			}
+		}
+	})
+}
