@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -212,7 +213,7 @@ func (s *deliveriesScreen) showDetail(d *core.Delivery) {
 	s.detailOf = d
 	if d == nil {
 		s.redeliver.Disable()
-		s.detail.Objects = []fyne.CanvasObject{&widget.Label{Text: "Select a delivery to see its request and the endpoint's answers.", Importance: widget.LowImportance}}
+		s.detail.Objects = []fyne.CanvasObject{muted("Select a delivery to see its request and the endpoint's answers.", "", fyne.TextAlignLeading, fyne.TextWrapWord)}
 		s.detail.Refresh()
 		return
 	}
@@ -223,10 +224,8 @@ func (s *deliveriesScreen) showDetail(d *core.Delivery) {
 		url = hook.URL
 	}
 	now := time.Now()
-	summary := &widget.Form{}
-	summary.Append("Delivery", &widget.Label{Text: fmt.Sprintf("#%d  %s  →  %s", d.ID, d.EventType, url), Truncation: fyne.TextTruncateEllipsis})
-	summary.Append("webhook-id", &widget.Label{Text: d.MsgID, TextStyle: fyne.TextStyle{Monospace: true}, Selectable: true})
-	state := &widget.Label{Text: string(d.State), Importance: stateImportance(d.State)}
+	title := &widget.Label{Text: fmt.Sprintf("#%d  %s  →  %s", d.ID, d.EventType, url), TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
+	state := &widget.Label{Text: string(d.State), Importance: stateImportance(d.State), Wrapping: fyne.TextWrapWord}
 	switch d.State {
 	case core.StatePending, core.StateRetrying:
 		state.Text += "  ·  next attempt " + stamp(d.NextAttemptAt, now)
@@ -237,25 +236,37 @@ func (s *deliveriesScreen) showDetail(d *core.Delivery) {
 	if d.LastError != "" {
 		state.Text += "  ·  " + d.LastError
 	}
-	summary.Append("State", state)
-	summary.Append("Created", &widget.Label{Text: d.CreatedAt.Local().Format("2006-01-02 15:04:05") + "  ·  " + ago(d.CreatedAt, now)})
+	// Two columns of facts keep the request and answers in view.
+	facts := container.NewGridWithColumns(2,
+		&widget.Form{Items: []*widget.FormItem{
+			{Text: "State", Widget: state},
+			{Text: "Created", Widget: &widget.Label{Text: d.CreatedAt.Local().Format("2006-01-02 15:04:05") + "  ·  " + ago(d.CreatedAt, now)}},
+		}},
+		&widget.Form{Items: []*widget.FormItem{
+			{Text: "webhook-id", Widget: &widget.Label{Text: d.MsgID, TextStyle: fyne.TextStyle{Monospace: true}, Selectable: true, Truncation: fyne.TextTruncateEllipsis}},
+			{Text: "Attempts", Widget: &widget.Label{Text: fmt.Sprint(d.AttemptCount)}},
+		}},
+	)
 
-	objs := []fyne.CanvasObject{summary, heading("Request body"), monoLabel(prettyJSON(d.Payload))}
+	// The request on the left, as the receiver gets it; the endpoint's
+	// answers on the right.
+	request := container.NewVBox(heading("Request body"), monoLabel(prettyJSON(d.Payload)))
 	var last *core.Attempt
 	if n := len(d.Attempts); n > 0 {
 		last = d.Attempts[n-1]
 	}
 	if last != nil && len(last.RequestHeaders) > 0 {
-		objs = append(objs, heading("Request headers (latest attempt)"), monoLabel(headerText(last.RequestHeaders, customHeaderNames(hook))))
+		request.Add(heading("Request headers (latest attempt)"))
+		request.Add(monoLabel(headerText(last.RequestHeaders, customHeaderNames(hook))))
 	}
-	objs = append(objs, heading(fmt.Sprintf("Attempts (%d)", len(d.Attempts))))
+	answers := container.NewVBox(heading(fmt.Sprintf("Attempts (%d)", len(d.Attempts))))
 	if len(d.Attempts) == 0 {
-		objs = append(objs, &widget.Label{Text: "Not attempted yet.", Importance: widget.LowImportance})
+		answers.Add(muted("Not attempted yet.", "", fyne.TextAlignLeading, fyne.TextWrapOff))
 	}
 	for i := len(d.Attempts) - 1; i >= 0; i-- {
-		objs = append(objs, attemptCard(i+1, d.Attempts[i], now))
+		answers.Add(attemptCard(i+1, d.Attempts[i], now))
 	}
-	s.detail.Objects = objs
+	s.detail.Objects = []fyne.CanvasObject{title, facts, widget.NewSeparator(), container.NewGridWithColumns(2, request, answers)}
 	s.detail.Refresh()
 }
 
@@ -268,17 +279,23 @@ func monoLabel(text string) *widget.Label {
 }
 
 func attemptCard(n int, a *core.Attempt, now time.Time) fyne.CanvasObject {
-	title := fmt.Sprintf("Attempt %d  ·  ", n)
+	title := &widget.Label{Text: fmt.Sprintf("Attempt %d  ·  ", n), TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
 	switch {
 	case a.Interrupted:
-		title += "interrupted by shutdown"
+		title.Text += "interrupted by shutdown"
+		title.Importance = widget.WarningImportance
 	case a.StatusCode != 0:
-		title += fmt.Sprintf("%d %s", a.StatusCode, http.StatusText(a.StatusCode))
+		title.Text += fmt.Sprintf("%d %s", a.StatusCode, http.StatusText(a.StatusCode))
+		title.Importance = widget.DangerImportance
+		if a.StatusCode >= 200 && a.StatusCode < 300 {
+			title.Importance = widget.SuccessImportance
+		}
 	default:
-		title += "no answer"
+		title.Text += "no answer"
+		title.Importance = widget.DangerImportance
 	}
 	sub := a.StartedAt.Local().Format("2006-01-02 15:04:05") + "  ·  " + ago(a.StartedAt, now) + "  ·  " + latency(a.Duration)
-	box := container.NewVBox()
+	box := container.NewVBox(title, muted(sub, theme.SizeNameCaptionText, fyne.TextAlignLeading, fyne.TextWrapOff))
 	if a.Error != "" {
 		box.Add(&widget.Label{Text: "Error: " + a.Error, Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord})
 	}
@@ -294,7 +311,10 @@ func attemptCard(n int, a *core.Attempt, now time.Time) fyne.CanvasObject {
 	}
 	box.Add(&widget.Label{Text: "Response body", TextStyle: fyne.TextStyle{Italic: true}})
 	box.Add(monoLabel(body))
-	return &widget.Card{Title: title, Subtitle: sub, Content: box}
+	// A framed box rather than a widget.Card, whose title is headline-sized.
+	frame := &canvas.Rectangle{FillColor: theme.Color(theme.ColorNameInputBackground), StrokeColor: theme.Color(theme.ColorNameSeparator),
+		StrokeWidth: 1, CornerRadius: theme.InputRadiusSize()}
+	return container.NewStack(frame, container.NewPadded(box))
 }
 
 // prettyJSON indents JSON, and returns anything else as it is.

@@ -116,6 +116,8 @@ func texts(o fyne.CanvasObject) string {
 		switch x := o.(type) {
 		case *widget.Label:
 			b.WriteString(x.Text + "\n")
+		case *widget.RichText:
+			b.WriteString(x.String() + "\n")
 		case *widget.Card:
 			b.WriteString(x.Title + "\n" + x.Subtitle + "\n")
 			walk(x.Content)

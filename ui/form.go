@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -95,7 +96,10 @@ func (f *fieldForm) errorLabel() *widget.Label {
 func (f *fieldForm) form(fields ...*formField) *widget.Form {
 	form := &widget.Form{}
 	for _, ff := range fields {
-		form.Items = append(form.Items, &widget.FormItem{Text: ff.label, Widget: f.box(ff.input, ff.err), HintText: ff.hint})
+		// The error line sits close under its input, above the hint.
+		b := container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), ff.input, ff.err)
+		f.boxes = append(f.boxes, b)
+		form.Items = append(form.Items, &widget.FormItem{Text: ff.label, Widget: b, HintText: ff.hint})
 	}
 	f.boxes = append(f.boxes, form)
 	return form

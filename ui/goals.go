@@ -35,7 +35,7 @@ type goalsScreen struct {
 }
 
 var goalColumns = []column{
-	{"Kind", 120}, {"Goal", 480}, {"Added", 180},
+	{"Kind", 100}, {"Goal", 500}, {"Added", 180},
 }
 
 func (s *goalsScreen) buildUI() fyne.CanvasObject {
@@ -59,7 +59,7 @@ func (s *goalsScreen) buildUI() fyne.CanvasObject {
 	s.remove = &widget.Button{Text: "Remove", Icon: theme.DeleteIcon(), OnTapped: s.onRemove}
 	s.remove.Disable()
 	buttons := container.NewHBox(s.addEv, s.addPage, s.remove, layout.NewSpacer())
-	hint := &widget.Label{Text: "Event goals match a custom event name; page goals match a path. " + wildcardHint + ".", Importance: widget.LowImportance}
+	hint := muted("Event goals match a custom event name; page goals match a path. "+wildcardHint+".", "", fyne.TextAlignLeading, fyne.TextWrapWord)
 	return container.NewBorder(buttons, container.NewVBox(widget.NewSeparator(), hint), nil, nil, s.view.box)
 }
 

@@ -124,7 +124,7 @@ func (e *env) dialogOpen() bool {
 func cell(t *widget.Table, row, col int) string {
 	o := t.CreateCell()
 	t.UpdateCell(widget.TableCellID{Row: row, Col: col}, o)
-	return o.(*widget.Label).Text
+	return cellLabel(o).Text
 }
 
 // receiver is an HTTP endpoint on loopback that records what it gets.

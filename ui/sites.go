@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -33,9 +34,10 @@ func (s *sitesScreen) buildUI() fyne.CanvasObject {
 	s.list = &widget.List{
 		Length: func() int { return len(s.sites) },
 		CreateItem: func() fyne.CanvasObject {
-			return container.NewVBox(
+			// The caption sits close under the domain, as one item.
+			return container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.InnerPadding()),
 				&widget.Label{Text: "example.com", TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis},
-				&widget.Label{Text: "site_id 1", SizeName: theme.SizeNameCaptionText, Importance: widget.LowImportance},
+				&widget.Label{Text: "Plausible site_id 1", SizeName: theme.SizeNameCaptionText, Truncation: fyne.TextTruncateEllipsis},
 			)
 		},
 		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) {
@@ -44,7 +46,7 @@ func (s *sitesScreen) buildUI() fyne.CanvasObject {
 			}
 			box := o.(*fyne.Container)
 			box.Objects[0].(*widget.Label).SetText(s.sites[id].Domain)
-			box.Objects[1].(*widget.Label).SetText("site_id " + strconv.FormatUint(s.sites[id].PlausibleID, 10))
+			box.Objects[1].(*widget.Label).SetText("Plausible site_id " + strconv.FormatUint(s.sites[id].PlausibleID, 10))
 		},
 		OnSelected: s.onSelect,
 	}

@@ -24,7 +24,7 @@ type statusBar struct {
 	clickhouse *widget.Label
 	lastPoll   *widget.Label
 	counts     *widget.Label
-	info       *widget.Label
+	info       *widget.RichText
 }
 
 func (b *statusBar) buildUI() fyne.CanvasObject {
@@ -36,7 +36,7 @@ func (b *statusBar) buildUI() fyne.CanvasObject {
 	if info != "" {
 		info = "hookwatch " + info
 	}
-	b.info = &widget.Label{Text: info, Importance: widget.LowImportance}
+	b.info = muted(info, "", fyne.TextAlignLeading, fyne.TextWrapOff)
 	bar := container.NewBorder(nil, nil, container.NewHBox(b.chIcon),
 		container.NewHBox(widget.NewSeparator(), b.lastPoll, widget.NewSeparator(), b.counts, widget.NewSeparator(), b.info),
 		b.clickhouse)

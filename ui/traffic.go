@@ -21,6 +21,10 @@ import (
 // trafficSpan is how far back the traffic chart looks.
 const trafficSpan = 2 * time.Hour
 
+// minChartSpan is the narrowest time range the chart shows, so that the
+// first few polls do not stretch across the whole width.
+const minChartSpan = 3 * time.Minute
+
 // trafficScreen is the Traffic tab: the chosen site's current visitors over
 // recent polls, against its webhooks' thresholds.
 type trafficScreen struct {
@@ -33,7 +37,7 @@ func (s *trafficScreen) buildUI() fyne.CanvasObject {
 	s.chart = newChart()
 	s.summary = &widget.Label{Text: " ", Truncation: fyne.TextTruncateEllipsis}
 	title := &widget.Label{Text: "Current visitors (unique visitors in the last 5 minutes) at each poll, over the last " + shortDuration(trafficSpan), TextStyle: fyne.TextStyle{Bold: true}}
-	note := &widget.Label{Text: "Spike thresholds compare with this line. Drop thresholds compare with the 12-hour visitor count, so they are drawn for reference.", Importance: widget.LowImportance, SizeName: theme.SizeNameCaptionText}
+	note := muted("Spike thresholds compare with this line. Drop thresholds compare with the 12-hour visitor count, so they are drawn for reference.", theme.SizeNameCaptionText, fyne.TextAlignLeading, fyne.TextWrapWord)
 	return container.NewBorder(container.NewVBox(title, s.summary), note, nil, nil, s.chart)
 }
 
@@ -186,13 +190,13 @@ func (r *chartRenderer) draw(size fyne.Size) []fyne.CanvasObject {
 	step := niceStep(math.Max(top*1.15, 4) / 5)
 	top = math.Ceil(math.Max(top*1.15, 4)/step) * step
 
-	// Time range: the samples, at least 10 minutes wide.
+	// Time range: the samples up to now, at least minChartSpan wide.
 	start, end := c.samples[0].At, c.samples[len(c.samples)-1].At
 	if c.now.After(end) && c.now.Sub(end) < trafficSpan {
 		end = c.now
 	}
-	if end.Sub(start) < 10*time.Minute {
-		start = end.Add(-10 * time.Minute)
+	if end.Sub(start) < minChartSpan {
+		start = end.Add(-minChartSpan)
 	}
 
 	yLabelW := fyne.MeasureText(fmt.Sprintf("%g", top), textSize, fyne.TextStyle{}).Width
@@ -257,8 +261,8 @@ func (r *chartRenderer) draw(size fyne.Size) []fyne.CanvasObject {
 		}
 		if dots {
 			dot := &canvas.Circle{FillColor: primary}
-			dot.Resize(fyne.NewSize(5, 5))
-			dot.Move(fyne.NewPos(px-2.5, py-2.5))
+			dot.Resize(fyne.NewSize(7, 7))
+			dot.Move(fyne.NewPos(px-3.5, py-3.5))
 			objs = append(objs, dot)
 		}
 	}

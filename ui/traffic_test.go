@@ -59,10 +59,9 @@ func TestTrafficChart(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.refresh()
-	// The samples span 5 minutes; the chart shows at least 10, ticked
-	// every 2 minutes.
-	end := e.ui.traffic.chart.now
-	firstTick := end.Add(-10 * time.Minute).Truncate(2 * time.Minute).Add(2 * time.Minute).Local().Format("15:04")
+	// The samples and now span 6 minutes, more than the least span the
+	// chart shows, so it starts at the first sample, ticked every minute.
+	firstTick := samples[0].At.Truncate(time.Minute).Add(time.Minute).Local().Format("15:04")
 	for _, size := range []fyne.Size{fyne.NewSize(800, 400), fyne.NewSize(420, 260)} {
 		got := strings.Join(chartTexts(e.ui.traffic.chart, size), "|")
 		for _, want := range []string{"spike ≥ 40", "drop < 5", "spike fired", "|40|", firstTick} {

@@ -48,15 +48,6 @@ type Services struct {
 	EngineNote string
 }
 
-// Screen names accepted by ShowScreen.
-const (
-	ScreenWebhooks   = "webhooks"
-	ScreenGoals      = "goals"
-	ScreenDeliveries = "deliveries"
-	ScreenTraffic    = "traffic"
-	ScreenSettings   = "settings"
-)
-
 // tickInterval is how often the status bar and the screens reload.
 const tickInterval = 2 * time.Second
 
@@ -249,25 +240,6 @@ func (u *UI) shutdown(onQuit func()) {
 			onQuit()
 		}
 	})
-}
-
-// ShowScreen brings the named screen to the front: "webhooks", "goals",
-// "deliveries", "traffic" (tabs of the chosen site) or "settings". It is
-// meant for screenshot drivers and must be called on Fyne's goroutine.
-func (u *UI) ShowScreen(name string) {
-	if name == ScreenSettings {
-		u.mainPage.Hide()
-		u.settings.page.Show()
-		u.settings.load()
-		return
-	}
-	u.settings.page.Hide()
-	u.mainPage.Show()
-	for i, n := range []string{ScreenWebhooks, ScreenGoals, ScreenDeliveries, ScreenTraffic} {
-		if n == name {
-			u.tabs.SelectIndex(i)
-		}
-	}
 }
 
 // Refresh reloads every screen from the services in the background. It may

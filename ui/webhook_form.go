@@ -72,7 +72,7 @@ func newWebhookForm(s *webhooksScreen, w *core.Webhook) *webhookForm {
 	events := container.NewHBox(f.spike, f.drop, f.goal)
 	var goalsInput fyne.CanvasObject = f.goals
 	if len(names) == 0 {
-		goalsInput = &widget.Label{Text: "This site has no goals yet (add them in the Goals tab).", Importance: widget.LowImportance}
+		goalsInput = muted("This site has no goals yet (add them in the Goals tab).", "", fyne.TextAlignLeading, fyne.TextWrapOff)
 	} else if len(names) > 4 {
 		scroll := container.NewVScroll(f.goals)
 		scroll.SetMinSize(fyne.NewSize(0, 140))

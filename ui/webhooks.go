@@ -51,7 +51,7 @@ type webhooksScreen struct {
 }
 
 var webhookColumns = []column{
-	{"URL", 300}, {"Events", 240}, {"Status", 210}, {"Last delivery", 170},
+	{"URL", 280}, {"Events", 300}, {"Status", 170}, {"Last delivery", 180},
 }
 
 func (s *webhooksScreen) buildUI() fyne.CanvasObject {

@@ -23,14 +23,21 @@ import (
 func main() {
 	bin := flag.String("hookwatch", "bin/hookwatch", "the hookwatch binary to open")
 	headless := flag.Bool("headless", false, "run hookwatch --headless instead of the window (for machines without a display)")
+	shots := flag.String("screenshots", "", "have the window capture every screen into `DIR` and quit (make screenshots)")
+	shotsAfter := flag.Duration("screenshots-after", 45*time.Second, "how long the demo runs before the screenshots")
 	flag.Parse()
-	if err := run(*bin, *headless); err != nil {
+	var extra []string
+	if *shots != "" {
+		extra = []string{"--screenshots", *shots, "--screenshots-after", shotsAfter.String()}
+	}
+	if err := run(*bin, *headless, extra); err != nil {
 		fmt.Fprintln(os.Stderr, "hookwatch-demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin string, headless bool) error {
+// run runs the demo; extra are more flags for hookwatch.
+func run(bin string, headless bool, extra []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -75,6 +82,7 @@ func run(bin string, headless bool) error {
 	if headless {
 		args = append(args, "--headless")
 	}
+	args = append(args, extra...)
 	say("opening hookwatch (site demo.example, goals Signup and /thanks/*, a webhook with a spike threshold of %d)", spikeThreshold)
 	say("within a minute: goal.completed deliveries, then one traffic.spike; see them in the Deliveries tab")
 	cmd := exec.Command(bin, args...)

@@ -3,15 +3,18 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/png"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver"
 
 	"github.com/hookwatch/hookwatch/ui"
 )
@@ -61,10 +64,9 @@ func captureScreens(u *ui.UI, dir string, logger *slog.Logger) error {
 	for _, name := range ui.Screens {
 		fyne.DoAndWait(func() { u.ShowScreen(name) })
 		time.Sleep(screenshotSettle)
-		var img image.Image
-		fyne.DoAndWait(func() { img = u.Window().Canvas().Capture() })
-		if img == nil {
-			return fmt.Errorf("screenshots: the window gave no image of %s", name)
+		img, err := capture(u.Window())
+		if err != nil {
+			return fmt.Errorf("screenshots: %s: %w", name, err)
 		}
 		path := filepath.Join(dir, name+".png")
 		if err := writePNG(path, img); err != nil {
@@ -73,6 +75,50 @@ func captureScreens(u *ui.UI, dir string, logger *slog.Logger) error {
 		logger.Info("screenshot written", "path", path, "size", img.Bounds().Size())
 	}
 	return nil
+}
+
+// capture returns what win shows. Fyne's Capture reads OpenGL's front
+// buffer, which Mesa's software renderer under Xvfb leaves black; then the
+// window is read from the X server with ImageMagick's import instead.
+func capture(win fyne.Window) (image.Image, error) {
+	var img image.Image
+	var xid uintptr
+	fyne.DoAndWait(func() {
+		img = win.Canvas().Capture()
+		if nw, ok := win.(driver.NativeWindow); ok {
+			nw.RunNative(func(ctx any) {
+				if x, ok := ctx.(driver.X11WindowContext); ok {
+					xid = x.WindowHandle
+				}
+			})
+		}
+	})
+	if img != nil && !blank(img) {
+		return img, nil
+	}
+	if xid == 0 {
+		return nil, fmt.Errorf("the window gave a blank image and is not an X11 window")
+	}
+	out, err := exec.Command("import", "-window", fmt.Sprintf("0x%x", xid), "png:-").Output()
+	if err != nil {
+		return nil, fmt.Errorf("the window gave a blank image, and import -window failed (install imagemagick): %w", err)
+	}
+	return png.Decode(bytes.NewReader(out))
+}
+
+// blank reports whether every pixel of img is the same, as an unrendered
+// buffer is.
+func blank(img image.Image) bool {
+	b := img.Bounds()
+	first := img.At(b.Min.X, b.Min.Y)
+	for y := b.Min.Y; y < b.Max.Y; y += 7 {
+		for x := b.Min.X; x < b.Max.X; x += 7 {
+			if img.At(x, y) != first {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func writePNG(path string, img image.Image) error {

@@ -1,0 +1,97 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+// Screen names accepted by ShowScreen.
+const (
+	ScreenWebhooks   = "webhooks"
+	ScreenGoals      = "goals"
+	ScreenDeliveries = "deliveries"
+	ScreenTraffic    = "traffic"
+	ScreenSettings   = "settings"
+	// ScreenDelivery is the Deliveries tab with a delivery opened in the
+	// detail view: the newest traffic alert, else the newest delivery.
+	ScreenDelivery = "delivery"
+	// ScreenAddWebhook is the add-webhook dialog after a submit that
+	// core's validation refused, showing the inline error.
+	ScreenAddWebhook = "add-webhook"
+)
+
+// Screens lists every screen ShowScreen knows, in the order a screenshot
+// driver shows them; dialogs come last since they stay open.
+var Screens = []string{ScreenWebhooks, ScreenGoals, ScreenDeliveries, ScreenDelivery, ScreenTraffic, ScreenSettings, ScreenAddWebhook}
+
+// ShowScreen brings the named screen to the front (see Screens), with
+// something chosen to show: the first webhook when none is selected. It is
+// meant for screenshot drivers and must be called on Fyne's goroutine;
+// screens that load in the background fill in shortly after it returns.
+func (u *UI) ShowScreen(name string) {
+	if name == ScreenSettings {
+		u.mainPage.Hide()
+		u.settings.page.Show()
+		u.settings.load()
+		return
+	}
+	u.settings.page.Hide()
+	u.mainPage.Show()
+	tab := name
+	switch name {
+	case ScreenDelivery:
+		tab = ScreenDeliveries
+	case ScreenAddWebhook:
+		tab = ScreenWebhooks
+	}
+	for i, n := range []string{ScreenWebhooks, ScreenGoals, ScreenDeliveries, ScreenTraffic} {
+		if n == tab {
+			u.tabs.SelectIndex(i)
+		}
+	}
+	switch name {
+	case ScreenWebhooks:
+		u.webhooks.selectExample()
+	case ScreenDelivery:
+		u.deliveries.openExample()
+	case ScreenAddWebhook:
+		u.webhooks.showFormExample()
+	}
+}
+
+// selectExample selects the first webhook when none is, so that the
+// screen shows its settings and the buttons that act on it.
+func (s *webhooksScreen) selectExample() {
+	if s.current() == nil && len(s.hooks) > 0 {
+		s.table.Select(widget.TableCellID{Row: 0, Col: 0})
+	}
+}
+
+// openExample opens the newest traffic alert in the detail view, or the
+// newest delivery when no alert fired.
+func (s *deliveriesScreen) openExample() {
+	if len(s.rows) == 0 {
+		return
+	}
+	row := 0
+	for i, d := range s.rows {
+		if d.EventType == core.EventSpike || d.EventType == core.EventDrop {
+			row = i
+			break
+		}
+	}
+	s.table.Select(widget.TableCellID{Row: row, Col: 0})
+}
+
+// showFormExample opens the add dialog with a spike alert but no
+// threshold, and submits it, so that the dialog shows core's inline error.
+func (s *webhooksScreen) showFormExample() {
+	s.onAdd()
+	if s.form == nil {
+		return
+	}
+	s.form.url.SetText("https://hooks.example.com/plausible")
+	s.form.spike.SetChecked(true)
+	s.form.onSubmit()
+}
