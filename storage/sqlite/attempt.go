@@ -4,12 +4,18 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
+	"math/bits"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hookwatch/hookwatch/core"
 )
+
+// rowsPerStatement bounds the rows of one multi-row statement, and so its
+// bound variables (9 a row at most) well below SQLite's limit of 32,766.
+// A power of two: see inPieces.
+const rowsPerStatement = 256
 
 // RecordAttempts logs each result's attempt and applies its decision, all
 // in one transaction:
@@ -24,235 +30,276 @@ import (
 // A failure starts the webhook's failing-since clock at the attempt's start
 // if it is not running, and disables the webhook once the clock has run
 // for Decision.DisableAfter; Decision.DisableWebhook disables it at once.
-// Results of deliveries deleted meanwhile (their webhook was removed) are
-// dropped. On success each Attempt gets its ID and each Delivery is brought
-// up to date with what was stored, so the caller must not share them with
-// other goroutines during the call.
+// Results take effect in order, as if recorded one by one. Results of
+// deliveries deleted meanwhile (their webhook was removed) are dropped. On
+// success each Attempt gets its ID and each Delivery is brought up to date
+// with what was stored, so the caller must not share them with other
+// goroutines during the call.
 func (s *DeliveryService) RecordAttempts(ctx context.Context, results []core.AttemptResult) error {
 	if len(results) == 0 {
 		return nil
+	}
+	for i, r := range results {
+		if r.Delivery == nil || r.Attempt == nil {
+			return core.Errorf(core.EINTERNAL, "record attempt %d of %d: missing delivery or attempt", i+1, len(results))
+		}
+		switch r.Decision.Verdict {
+		case core.VerdictSuccess, core.VerdictRetry, core.VerdictFail, core.VerdictInterrupted:
+		default:
+			return core.Errorf(core.EINTERNAL, "record attempt of delivery %d: unknown verdict %q", r.Delivery.ID, r.Decision.Verdict)
+		}
+	}
+	if err := s.db.prepare(ctx, recordQueries()); err != nil {
+		return err
 	}
 	tx, err := s.db.beginWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	rec, err := newRecorder(ctx, tx)
-	if err != nil {
+	b := newAttemptBatch(tx.now, results)
+	if err := recordAttempts(ctx, tx, b); err != nil {
 		return err
-	}
-	defer rec.close()
-	// Apply the bookkeeping to copies, so that a failed transaction
-	// leaves the caller's deliveries as they were.
-	updated := make([]core.Delivery, len(results))
-	ids := make([]int64, len(results))
-	for i, r := range results {
-		if r.Delivery == nil || r.Attempt == nil {
-			return core.Errorf(core.EINTERNAL, "record attempt %d of %d: missing delivery or attempt", i+1, len(results))
-		}
-		updated[i] = *r.Delivery
-		if ids[i], err = rec.record(ctx, &updated[i], r.Attempt, r.Decision); err != nil {
-			return err
-		}
 	}
 	if err := tx.commit(); err != nil {
 		return err
 	}
 	for i, r := range results {
-		if ids[i] != 0 {
-			*r.Delivery = updated[i]
-			r.Attempt.ID, r.Attempt.DeliveryID = ids[i], r.Delivery.ID
+		if b.found[i] {
+			*r.Delivery = b.updated[i]
+			r.Attempt.ID, r.Attempt.DeliveryID = b.ids[i], r.Delivery.ID
 		}
 	}
 	return nil
 }
 
-// recorder holds the statements of one RecordAttempts transaction, prepared
-// once per batch.
-type recorder struct {
-	now                                       time.Time
-	update, insert, healthy, failing, disable *sql.Stmt
-	// health caches what this batch has learnt of each webhook, so that
-	// a batch of many attempts to one webhook updates it once or twice,
-	// not once per attempt.
-	hooks map[int64]*hookHealth
+// attemptBatch is the work of one RecordAttempts call. The bookkeeping
+// goes to copies of the deliveries, so that a failed transaction leaves
+// the caller's as they were.
+type attemptBatch struct {
+	now     time.Time
+	results []core.AttemptResult
+	updated []core.Delivery // results[i].Delivery as stored
+	started []time.Time     // results[i]'s attempt start, now if unset
+	found   []bool          // results[i]'s delivery still exists
+	ids     []int64         // attempt ids, once inserted
 }
 
-// hookHealth is a webhook's failure clock as this batch left it.
-type hookHealth struct {
-	failingSince time.Time // zero: healthy
-	enabled      bool
+func newAttemptBatch(now time.Time, results []core.AttemptResult) *attemptBatch {
+	b := &attemptBatch{now: now, results: results, updated: make([]core.Delivery, len(results)),
+		started: make([]time.Time, len(results)), found: make([]bool, len(results)), ids: make([]int64, len(results))}
+	for i, r := range results {
+		b.started[i] = r.Attempt.StartedAt
+		if b.started[i].IsZero() {
+			b.started[i] = now
+		}
+		d := &b.updated[i]
+		*d = *r.Delivery
+		switch r.Decision.Verdict {
+		case core.VerdictSuccess:
+			d.State = core.StateSucceeded
+		case core.VerdictRetry:
+			d.State, d.NextAttemptAt = core.StateRetrying, r.Decision.NextAttemptAt
+			if d.NextAttemptAt.IsZero() {
+				d.NextAttemptAt = now
+			}
+		case core.VerdictFail:
+			d.State = core.StateFailed
+		case core.VerdictInterrupted:
+			d.NextAttemptAt = now
+		}
+		d.LastStatus, d.LastError = r.Attempt.StatusCode, r.Attempt.Error
+		d.NextAttemptAt, d.UpdatedAt = fromMS(ms(d.NextAttemptAt)), fromMS(ms(now))
+	}
+	return b
 }
 
-func newRecorder(ctx context.Context, tx *Tx) (*recorder, error) {
-	r := &recorder{now: tx.now, hooks: make(map[int64]*hookHealth)}
-	for _, p := range []struct {
-		stmt **sql.Stmt
-		sql  string
-	}{
-		{&r.update, `UPDATE deliveries SET state = ?, attempt_count = attempt_count + ?, next_attempt_at = ?,
-			last_status = ?, last_error = ?, updated_at = ? WHERE id = ? RETURNING attempt_count`},
-		{&r.insert, `INSERT INTO attempts (delivery_id, started_at, duration_us, status, request_headers,
-			response_headers, response_body, error, interrupted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&r.healthy, `UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL`},
-		{&r.failing, `UPDATE webhooks SET failing_since = coalesce(failing_since, ?) WHERE id = ? RETURNING failing_since, enabled`},
-		{&r.disable, `UPDATE webhooks SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled = 1`},
-	} {
-		st, err := tx.PrepareContext(ctx, p.sql)
+// recordAttempts writes b with a few multi-row statements instead of three
+// statements per attempt: the per-statement overhead, not SQLite's work on
+// the rows, was most of what recording an attempt cost.
+func recordAttempts(ctx context.Context, tx *Tx, b *attemptBatch) error {
+	for lo := 0; lo < len(b.results); {
+		hi := chunkEnd(b.results, lo)
+		chunk := make([]int, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			chunk = append(chunk, i)
+		}
+		if err := inPieces(chunk, func(idx []int) error { return updateDeliveries(ctx, tx, b, idx) }); err != nil {
+			return err
+		}
+		found := chunk[:0]
+		for _, i := range chunk {
+			if b.found[i] {
+				found = append(found, i)
+			}
+		}
+		if err := inPieces(found, func(idx []int) error { return insertAttempts(ctx, tx, b, idx) }); err != nil {
+			return err
+		}
+		lo = hi
+	}
+	return updateHookHealth(ctx, tx, b)
+}
+
+// chunkEnd returns where the chunk of results that starts at lo ends: at
+// rowsPerStatement results, or before a delivery the chunk already has,
+// since one statement cannot apply two results to one row in order.
+func chunkEnd(results []core.AttemptResult, lo int) int {
+	seen := make(map[int64]bool, min(len(results)-lo, rowsPerStatement))
+	hi := lo
+	for ; hi < len(results) && hi-lo < rowsPerStatement; hi++ {
+		id := results[hi].Delivery.ID
+		if seen[id] {
+			break
+		}
+		seen[id] = true
+	}
+	return hi
+}
+
+// inPieces calls f with consecutive pieces of idx, in order, whose lengths
+// are powers of two: a multi-row statement costs about as much to parse as
+// to run, and this way there are only a few sizes, each parsed once (see
+// recordQueries).
+func inPieces(idx []int, f func(idx []int) error) error {
+	for len(idx) > 0 {
+		n := 1 << (bits.Len(uint(len(idx))) - 1)
+		if err := f(idx[:n]); err != nil {
+			return err
+		}
+		idx = idx[n:]
+	}
+	return nil
+}
+
+// recordQueries returns the statements RecordAttempts prepares once.
+var recordQueries = sync.OnceValue(func() []string {
+	var qs []string
+	for n := 1; n <= rowsPerStatement; n *= 2 {
+		qs = append(qs, updateDeliveriesSQL(n), insertAttemptsSQL(n))
+	}
+	return append(qs, readHookHealthSQL, healHooksSQL)
+})
+
+// updateDeliveriesSQL updates n deliveries, each from a row of (id, state,
+// counted, next_attempt_at, last_status, last_error), and returns their
+// stored attempt counts. The count is the stored one, not the caller's
+// copy's, which a redeliver may have reset while the attempt was in flight.
+func updateDeliveriesSQL(n int) string {
+	return `UPDATE deliveries SET state = v.column2, attempt_count = attempt_count + v.column3,
+		next_attempt_at = v.column4, last_status = v.column5, last_error = v.column6, updated_at = ?
+		FROM (VALUES ` + placeholders(n, 6) + `) AS v WHERE deliveries.id = v.column1
+		RETURNING deliveries.id, deliveries.attempt_count`
+}
+
+// insertAttemptsSQL inserts n attempts. RETURNING's order is unspecified,
+// hence the delivery id beside each attempt id.
+func insertAttemptsSQL(n int) string {
+	return `INSERT INTO attempts (delivery_id, started_at, duration_us, status,
+		request_headers, response_headers, response_body, error, interrupted)
+		VALUES ` + placeholders(n, 9) + ` RETURNING id, delivery_id`
+}
+
+// updateDeliveries applies the results at idx, whose deliveries are
+// distinct, to their deliveries, and notes which of them still exist.
+func updateDeliveries(ctx context.Context, tx *Tx, b *attemptBatch, idx []int) error {
+	args := make([]any, 0, 1+6*len(idx))
+	args = append(args, ms(b.now))
+	byID := make(map[int64]int, len(idx))
+	for _, i := range idx {
+		d := &b.updated[i]
+		counted := 1 // the attempt counts against the retry schedule
+		if b.results[i].Decision.Verdict == core.VerdictInterrupted {
+			counted = 0
+		}
+		args = append(args, d.ID, string(d.State), counted, ms(d.NextAttemptAt), d.LastStatus, d.LastError)
+		byID[d.ID] = i
+	}
+	st, err := tx.stmt(ctx, updateDeliveriesSQL(len(idx)))
+	if err != nil {
+		return dbError("update deliveries", err)
+	}
+	defer st.Close()
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return dbError("update deliveries", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var count int
+		if err := rows.Scan(&id, &count); err != nil {
+			return dbError("update deliveries", err)
+		}
+		i := byID[id]
+		b.updated[i].AttemptCount, b.found[i] = count, true
+	}
+	if err := rows.Err(); err != nil {
+		return dbError("update deliveries", err)
+	}
+	return nil
+}
+
+// insertAttempts logs the attempts of the results at idx, whose
+// deliveries are distinct and exist, and sets their ids.
+func insertAttempts(ctx context.Context, tx *Tx, b *attemptBatch, idx []int) error {
+	args := make([]any, 0, 9*len(idx))
+	byDelivery := make(map[int64]int, len(idx))
+	for _, i := range idx {
+		r := b.results[i]
+		a := r.Attempt
+		reqH, err := headersJSON(a.RequestHeaders)
 		if err != nil {
-			r.close()
-			return nil, dbError("prepare attempt statements", err)
+			return err
 		}
-		*p.stmt = st
-	}
-	return r, nil
-}
-
-func (r *recorder) close() {
-	for _, st := range []*sql.Stmt{r.update, r.insert, r.healthy, r.failing, r.disable} {
-		if st != nil {
-			st.Close()
+		respH, err := headersJSON(a.ResponseHeaders)
+		if err != nil {
+			return err
 		}
-	}
-}
-
-// record applies one attempt to d and returns the attempt's id, or 0 when
-// the delivery no longer exists.
-func (r *recorder) record(ctx context.Context, d *core.Delivery, a *core.Attempt, dec core.Decision) (int64, error) {
-	started := a.StartedAt
-	if started.IsZero() {
-		started = r.now
-	}
-	counted := 1 // the attempt counts against the retry schedule
-	switch dec.Verdict {
-	case core.VerdictSuccess:
-		d.State = core.StateSucceeded
-	case core.VerdictRetry:
-		d.State, d.NextAttemptAt = core.StateRetrying, dec.NextAttemptAt
-		if d.NextAttemptAt.IsZero() {
-			d.NextAttemptAt = r.now
+		body := a.ResponseBody
+		if len(body) > core.MaxResponseBody {
+			body = strings.ToValidUTF8(body[:core.MaxResponseBody], "")
 		}
-	case core.VerdictFail:
-		d.State = core.StateFailed
-	case core.VerdictInterrupted:
-		d.NextAttemptAt, counted = r.now, 0
-	default:
-		return 0, core.Errorf(core.EINTERNAL, "record attempt of delivery %d: unknown verdict %q", d.ID, dec.Verdict)
+		args = append(args, r.Delivery.ID, ms(b.started[i]), a.Duration.Microseconds(), a.StatusCode,
+			reqH, respH, body, a.Error, boolInt(r.Decision.Verdict == core.VerdictInterrupted || a.Interrupted))
+		byDelivery[r.Delivery.ID] = i
 	}
-	d.LastStatus, d.LastError = a.StatusCode, a.Error
-	d.NextAttemptAt, d.UpdatedAt = fromMS(ms(d.NextAttemptAt)), fromMS(ms(r.now))
-
-	// The count is the stored one, not the caller's copy's, which a
-	// redeliver may have reset while the attempt was in flight.
-	err := r.update.QueryRowContext(ctx, string(d.State), counted, ms(d.NextAttemptAt),
-		d.LastStatus, d.LastError, ms(d.UpdatedAt), d.ID).Scan(&d.AttemptCount)
-	if err == sql.ErrNoRows {
-		return 0, nil
-	} else if err != nil {
-		return 0, dbError("update delivery", err)
-	}
-
-	reqH, err := headersJSON(a.RequestHeaders)
+	st, err := tx.stmt(ctx, insertAttemptsSQL(len(idx)))
 	if err != nil {
-		return 0, err
+		return dbError("insert attempts", err)
 	}
-	respH, err := headersJSON(a.ResponseHeaders)
+	defer st.Close()
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
-		return 0, err
+		return dbError("insert attempts", err)
 	}
-	body := a.ResponseBody
-	if len(body) > core.MaxResponseBody {
-		body = strings.ToValidUTF8(body[:core.MaxResponseBody], "")
-	}
-	res, err := r.insert.ExecContext(ctx, d.ID, ms(started), a.Duration.Microseconds(), a.StatusCode,
-		reqH, respH, body, a.Error, boolInt(dec.Verdict == core.VerdictInterrupted || a.Interrupted))
-	if err != nil {
-		return 0, dbError("insert attempt", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, dbError("insert attempt", err)
-	}
-	return id, r.health(ctx, d.WebhookID, started, dec)
-}
-
-// health runs the webhook's failing-since clock and disables it when asked.
-func (r *recorder) health(ctx context.Context, webhookID int64, started time.Time, dec core.Decision) error {
-	h := r.hooks[webhookID]
-	switch dec.Verdict {
-	case core.VerdictInterrupted:
-		return nil
-	case core.VerdictSuccess:
-		if h != nil && h.failingSince.IsZero() {
-			return nil
+	defer rows.Close()
+	for rows.Next() {
+		var id, deliveryID int64
+		if err := rows.Scan(&id, &deliveryID); err != nil {
+			return dbError("insert attempts", err)
 		}
-		if _, err := r.healthy.ExecContext(ctx, webhookID); err != nil {
-			return dbError("update webhook health", err)
-		}
-		if h != nil {
-			h.failingSince = time.Time{}
-		}
-		// Without h the enabled flag is unknown: leave it to the next
-		// failure to read.
-		return nil
+		b.ids[byDelivery[deliveryID]] = id
 	}
-	if h == nil || h.failingSince.IsZero() {
-		var since int64
-		var enabled bool
-		if err := r.failing.QueryRowContext(ctx, ms(started), webhookID).Scan(&since, &enabled); err != nil {
-			return dbError("update webhook health", err)
-		}
-		h = &hookHealth{failingSince: fromMS(since), enabled: enabled}
-		r.hooks[webhookID] = h
+	if err := rows.Err(); err != nil {
+		return dbError("insert attempts", err)
 	}
-	reason := ""
-	switch {
-	case !h.enabled:
-		return nil
-	case dec.DisableWebhook:
-		reason = dec.DisableReason
-		if reason == "" {
-			reason = "disabled by the retry policy"
-		}
-	case dec.DisableAfter > 0 && started.Sub(h.failingSince) >= dec.DisableAfter:
-		reason = fmt.Sprintf("no successful delivery for %s (failing since %s)",
-			humanDuration(dec.DisableAfter), h.failingSince.Format(time.RFC3339))
-	default:
-		return nil
-	}
-	if _, err := r.disable.ExecContext(ctx, reason, ms(r.now), webhookID); err != nil {
-		return dbError("disable webhook", err)
-	}
-	h.enabled = false
 	return nil
 }
 
-// humanDuration writes d as a user would: "5 days", "36 hours", "90m0s".
-func humanDuration(d time.Duration) string {
-	plural := func(n int64, unit string) string {
-		if n == 1 {
-			return "1 " + unit
+// placeholders returns n comma-separated rows of cols question marks:
+// "(?, ?), (?, ?)".
+func placeholders(n, cols int) string {
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	var sb strings.Builder
+	sb.Grow(n * (len(row) + 2))
+	for i := range n {
+		if i > 0 {
+			sb.WriteString(", ")
 		}
-		return fmt.Sprintf("%d %ss", n, unit)
+		sb.WriteString(row)
 	}
-	switch {
-	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
-		return plural(int64(d/(24*time.Hour)), "day")
-	case d >= time.Hour && d%time.Hour == 0:
-		return plural(int64(d/time.Hour), "hour")
-	}
-	return d.String()
-}
-
-func headersJSON(h map[string][]string) (any, error) {
-	if len(h) == 0 {
-		return nil, nil
-	}
-	b, err := json.Marshal(h)
-	if err != nil {
-		return nil, dbError("encode headers", err)
-	}
-	return string(b), nil
+	return sb.String()
 }
 
 // attachAttempts fills each delivery's Attempts, oldest first.

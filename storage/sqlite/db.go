@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hookwatch/hookwatch/core"
@@ -38,6 +39,9 @@ type DB struct {
 	path   string
 	writer *sql.DB // one connection, BEGIN IMMEDIATE
 	reader *sql.DB // read-only connections, BEGIN DEFERRED
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // the writer's, by query; see Tx.stmt
 }
 
 // DefaultPath returns where the database lives when the user names none:
@@ -115,6 +119,12 @@ func (db *DB) Path() string { return db.path }
 // Close closes the database. The services must not be used afterwards.
 func (db *DB) Close() error {
 	var errs []error
+	db.stmtMu.Lock()
+	for _, st := range db.stmts {
+		errs = append(errs, st.Close())
+	}
+	db.stmts = nil
+	db.stmtMu.Unlock()
 	if db.reader != nil {
 		errs = append(errs, db.reader.Close())
 	}
@@ -196,6 +206,53 @@ func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
 		return nil, dbError("begin", err)
 	}
 	return &Tx{Tx: tx, db: db, now: db.Now().UTC()}, nil
+}
+
+// prepare parses queries on the writer once per process, for Tx.stmt. It
+// is for the few hot statements whose parsing costs as much as running
+// them (the multi-row statements of RecordAttempts), so the cache stays
+// small. It must be called outside a write transaction, which holds the
+// writer's only connection.
+func (db *DB) prepare(ctx context.Context, queries []string) error {
+	for _, q := range queries {
+		db.stmtMu.Lock()
+		cached := db.stmts[q] != nil
+		db.stmtMu.Unlock()
+		if cached {
+			continue
+		}
+		// Not under stmtMu: preparing waits for the writer, whose
+		// transaction may need stmtMu to finish.
+		st, err := db.writer.PrepareContext(ctx, q)
+		if err != nil {
+			return dbError("prepare", err)
+		}
+		db.stmtMu.Lock()
+		if db.stmts == nil {
+			db.stmts = make(map[string]*sql.Stmt)
+		}
+		if db.stmts[q] == nil {
+			db.stmts[q], st = st, nil
+		}
+		db.stmtMu.Unlock()
+		if st != nil {
+			st.Close() // another caller prepared it meanwhile
+		}
+	}
+	return nil
+}
+
+// stmt returns query ready to run in tx: from DB.prepare's cache, since
+// the writer has one connection and its statements stay prepared on it,
+// or else parsed for tx alone.
+func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	tx.db.stmtMu.Lock()
+	st := tx.db.stmts[query]
+	tx.db.stmtMu.Unlock()
+	if st != nil {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return tx.PrepareContext(ctx, query)
 }
 
 // commit commits tx and wraps a failure.

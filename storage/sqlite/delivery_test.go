@@ -193,6 +193,8 @@ func TestDueDeliveries(t *testing.T) {
 		{"returns retries apart from first attempts", false, 10, nil, []int64{retry.ID}},
 		{"stops at the limit", true, 1, nil, []int64{early.ID}},
 		{"leaves out deliveries in flight", true, 1, map[int64]bool{early.ID: true}, []int64{late.ID}},
+		{"returns nothing when every due delivery is in flight", true, 10, map[int64]bool{early.ID: true, late.ID: true, retry.ID: true}, []int64{}},
+		{"ignores ids in skip set to false", true, 1, map[int64]bool{early.ID: false, late.ID: true}, []int64{early.ID}},
 		{"returns nothing for a zero limit", true, 0, nil, []int64{}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
