@@ -295,3 +295,39 @@ func fmtTime(t time.Time) string {
 	}
 	return t.UTC().Format(time.RFC3339)
 }
+
+// listArgs parses the flags and optional DOMAIN of a list command and opens
+// the database; siteID is 0 when no DOMAIN narrows the list.
+func (c *cli) listArgs(ctx context.Context, name string, args []string) (m *Main, siteID int64, asJSON bool, err error) {
+	fs := newFlagSet(name)
+	j := fs.Bool("json", false, "print JSON")
+	pos, err := c.parseArgs(fs, args, 0, 1)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	if m, err = c.open(ctx); err != nil {
+		return nil, 0, false, err
+	}
+	if len(pos) == 1 {
+		site, err := m.Sites.FindSiteByDomain(ctx, pos[0])
+		if err != nil {
+			return nil, 0, false, err
+		}
+		siteID = site.ID
+	}
+	return m, siteID, *j, nil
+}
+
+// jsonArgs parses a command that takes no arguments but --json, and opens
+// the database.
+func (c *cli) jsonArgs(ctx context.Context, name string, args []string) (m *Main, asJSON bool, err error) {
+	fs := newFlagSet(name)
+	j := fs.Bool("json", false, "print JSON")
+	if _, err := c.parseArgs(fs, args, 0, 0); err != nil {
+		return nil, false, err
+	}
+	if m, err = c.open(ctx); err != nil {
+		return nil, false, err
+	}
+	return m, *j, nil
+}

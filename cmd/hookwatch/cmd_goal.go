@@ -52,29 +52,15 @@ func (c *cli) goalAdd(ctx context.Context, args []string) error {
 }
 
 func (c *cli) goalList(ctx context.Context, args []string) error {
-	fs := newFlagSet("goal list")
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := c.parseArgs(fs, args, 0, 1)
+	m, siteID, asJSON, err := c.listArgs(ctx, "goal list", args)
 	if err != nil {
 		return err
 	}
-	m, err := c.open(ctx)
+	goals, err := m.Goals.FindGoals(ctx, core.GoalFilter{SiteID: siteID})
 	if err != nil {
 		return err
 	}
-	var filter core.GoalFilter
-	if len(pos) == 1 {
-		site, err := m.Sites.FindSiteByDomain(ctx, pos[0])
-		if err != nil {
-			return err
-		}
-		filter.SiteID = site.ID
-	}
-	goals, err := m.Goals.FindGoals(ctx, filter)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
+	if asJSON {
 		if goals == nil {
 			goals = []*core.Goal{}
 		}

@@ -56,12 +56,7 @@ func (c *cli) siteAdd(ctx context.Context, args []string) error {
 }
 
 func (c *cli) siteList(ctx context.Context, args []string) error {
-	fs := newFlagSet("site list")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := c.parseArgs(fs, args, 0, 0); err != nil {
-		return err
-	}
-	m, err := c.open(ctx)
+	m, asJSON, err := c.jsonArgs(ctx, "site list", args)
 	if err != nil {
 		return err
 	}
@@ -69,7 +64,7 @@ func (c *cli) siteList(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		if sites == nil {
 			sites = []*core.Site{}
 		}
@@ -88,12 +83,7 @@ func (c *cli) siteList(ctx context.Context, args []string) error {
 }
 
 func (c *cli) siteDiscover(ctx context.Context, args []string) error {
-	fs := newFlagSet("site discover")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := c.parseArgs(fs, args, 0, 0); err != nil {
-		return err
-	}
-	m, err := c.open(ctx)
+	m, asJSON, err := c.jsonArgs(ctx, "site discover", args)
 	if err != nil {
 		return err
 	}
@@ -115,7 +105,7 @@ func (c *cli) siteDiscover(ctx context.Context, args []string) error {
 			known[s.PlausibleID] = s.Domain
 		}
 	}
-	if *asJSON {
+	if asJSON {
 		type row struct {
 			core.DiscoveredSite
 			Added string `json:"added_as,omitempty"`

@@ -45,12 +45,7 @@ func timePtr(t time.Time) *time.Time {
 }
 
 func (c *cli) statusCmd(ctx context.Context, args []string) error {
-	fs := newFlagSet("status")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := c.parseArgs(fs, args, 0, 0); err != nil {
-		return err
-	}
-	m, err := c.open(ctx)
+	m, asJSON, err := c.jsonArgs(ctx, "status", args)
 	if err != nil {
 		return err
 	}
@@ -89,7 +84,7 @@ func (c *cli) statusCmd(ctx context.Context, args []string) error {
 			v.FailingWebhooks = append(v.FailingWebhooks, b)
 		}
 	}
-	if *asJSON {
+	if asJSON {
 		return c.printJSON(v)
 	}
 	if v.LastPollAt == nil {

@@ -312,29 +312,15 @@ func (c *cli) webhookRotate(ctx context.Context, args []string) error {
 }
 
 func (c *cli) webhookList(ctx context.Context, args []string) error {
-	fs := newFlagSet("webhook list")
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := c.parseArgs(fs, args, 0, 1)
+	m, siteID, asJSON, err := c.listArgs(ctx, "webhook list", args)
 	if err != nil {
 		return err
 	}
-	m, err := c.open(ctx)
+	hooks, err := m.Webhooks.FindWebhooks(ctx, core.WebhookFilter{SiteID: siteID})
 	if err != nil {
 		return err
 	}
-	var filter core.WebhookFilter
-	if len(pos) == 1 {
-		site, err := m.Sites.FindSiteByDomain(ctx, pos[0])
-		if err != nil {
-			return err
-		}
-		filter.SiteID = site.ID
-	}
-	hooks, err := m.Webhooks.FindWebhooks(ctx, filter)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
+	if asJSON {
 		out := make([]webhookView, 0, len(hooks))
 		for _, w := range hooks {
 			out = append(out, newWebhookView(w, false))
