@@ -169,8 +169,14 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 		p.version = v
 	}
 	c.commit.Alerts = map[core.AlertKey]core.AlertState{}
-	// Goals and traffic are independent queries: run them side by side, so
-	// that a poll takes about as long as the slower one.
+	// One pass counts the visitors and the steady goal window; the goals'
+	// other windows and digests, and the top sources and pages of spikes,
+	// are independent queries: run them side by side, so that a poll takes
+	// about as long as the slower.
+	plan := c.planGoals()
+	if err := c.query(ctx, plan); err != nil {
+		return nil, err
+	}
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var goals *goalResult
@@ -178,7 +184,7 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		goals, gerr = c.goalEvents(gctx)
+		goals, gerr = c.goalEvents(gctx, plan)
 	}()
 	err = c.traffic(ctx)
 	if err != nil {

@@ -205,3 +205,47 @@ func TestGoalCatchUp(t *testing.T) {
 		}
 	})
 }
+
+func TestGoalWindowsMixed(t *testing.T) {
+	e := newEnv(t)
+	const pid = 16
+	site := e.site("mixed.example", pid)
+	behind := e.goal(&core.Goal{SiteID: site.ID, EventName: "Signup"})
+	steady := e.goal(&core.Goal{SiteID: site.ID, PagePath: "/blog/*"})
+	hook := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventGoal}})
+
+	// One goal an hour behind, counted by its own query; the other one a
+	// poll behind, counted in the pass over the current visitors.
+	t0 := e.chNow()
+	wms := map[int64]time.Time{behind.ID: t0.Add(-time.Hour), steady.ID: t0.Add(-time.Minute)}
+	if err := e.stores.triggers.CommitPoll(e.ctx, core.PollCommit{Watermarks: wms}); err != nil {
+		t.Fatal(err)
+	}
+	e.insert(goalEvents(pid, t0.Add(-30*time.Minute), "Signup", "/blog/a", 1, 2)...)
+	e.insert(goalEvents(pid, t0.Add(-30*time.Second), "Signup", "/blog/b", 10, 3)...)
+	e.insert(goalEvents(pid, t0.Add(-30*time.Second), "pageview", "/blog/c", 20, 4)...)
+	e.insert(goalEvents(pid, t0.Add(-2*time.Minute), "pageview", "/blog/d", 30, 5)...) // before the steady watermark
+	e.pollOnce(e.poller())
+
+	t.Run("counts both windows in one poll exactly", func(t *testing.T) {
+		gs := decodeGoals(t, e.delivered(hook.ID))
+		if got := completions(gs, "Signup"); got != 5 {
+			t.Errorf("Signup completions = %d; want 5", got)
+		}
+		if got := completions(gs, "/blog/*"); got != 4 {
+			t.Errorf("/blog/* completions = %d; want 4", got)
+		}
+		for _, g := range gs {
+			if g.UniqueVisitors != g.Completions {
+				t.Errorf("%s: %d unique visitors of %d completions; want one each", g.Goal.Name, g.UniqueVisitors, g.Completions)
+			}
+		}
+		checkWindows(t, gs)
+	})
+	t.Run("moves both watermarks to the same end", func(t *testing.T) {
+		wm := e.watermarks()
+		if !wm[behind.ID].Equal(wm[steady.ID]) || !wm[steady.ID].After(t0.Add(-time.Minute)) {
+			t.Errorf("watermarks %v and %v; want the same, after %v", wm[behind.ID], wm[steady.ID], t0.Add(-time.Minute))
+		}
+	})
+}

@@ -20,18 +20,31 @@ type goalResult struct {
 	events     int
 }
 
-// goalEvents counts the completions of every goal since its watermark, up to
-// SettleDelay behind ClickHouse's now and at most MaxWindow at once, and
-// fans each count > 0 out as one goal.completed. Goals sharing a window
-// (all of them, in steady state) are counted in one query. It only reads
-// the cycle, so that it can run beside traffic. Digest webhooks get no
-// window counts; their digests follow once the windows are counted.
-func (c *cycle) goalEvents(ctx context.Context) (*goalResult, error) {
+// goalPlan is what a cycle counts of the goals: the windows to count, in
+// order, with their goals, and the watermarks moved without counting.
+type goalPlan struct {
+	r      *goalResult
+	order  []window
+	groups map[window][]*core.Goal
+	// steady is the window counted in the cycle's one pass over the
+	// current window (Source.Poll), if any; counts holds its counts once
+	// the pass has run.
+	steady *window
+	counts []core.GoalCount
+}
+
+// planGoals works out the goal windows of this cycle: from every goal's
+// watermark up to SettleDelay behind ClickHouse's now, at most MaxWindow at
+// once. Goals sharing a window (all of them, in steady state) are counted
+// together. The window with the most goals among those inside the last
+// core.CurrentWindow, a steady poll's, is counted with the visitors.
+func (c *cycle) planGoals() *goalPlan {
 	p := c.p
-	r := &goalResult{watermarks: map[int64]time.Time{}, marks: map[core.DigestKey]time.Time{}}
+	plan := &goalPlan{
+		r:      &goalResult{watermarks: map[int64]time.Time{}, marks: map[core.DigestKey]time.Time{}},
+		groups: map[window][]*core.Goal{},
+	}
 	end := c.now.Add(-p.cfg.SettleDelay)
-	groups := map[window][]*core.Goal{}
-	var order []window
 	for _, g := range c.goals {
 		if c.sites[g.SiteID] == nil {
 			continue
@@ -39,7 +52,7 @@ func (c *cycle) goalEvents(ctx context.Context) (*goalResult, error) {
 		wm, ok := c.wms[g.ID]
 		if !ok {
 			// First seen: watch from here on; past completions are not new.
-			r.watermarks[g.ID] = end
+			plan.r.watermarks[g.ID] = end
 			continue
 		}
 		if !wm.Before(end) {
@@ -52,17 +65,43 @@ func (c *cycle) goalEvents(ctx context.Context) (*goalResult, error) {
 		if !c.goalWanted(g) {
 			// No webhook would receive this window's count (digests
 			// ask for their own buckets): move on without asking.
-			r.watermarks[g.ID] = w.to
+			plan.r.watermarks[g.ID] = w.to
 			continue
 		}
-		if _, ok := groups[w]; !ok {
-			order = append(order, w)
+		if _, ok := plan.groups[w]; !ok {
+			plan.order = append(plan.order, w)
 		}
-		groups[w] = append(groups[w], g)
+		plan.groups[w] = append(plan.groups[w], g)
 	}
-	slices.SortFunc(order, func(a, b window) int { return a.from.Compare(b.from) })
-	for _, w := range order {
-		if err := c.countGoals(ctx, r, w, groups[w]); err != nil {
+	slices.SortFunc(plan.order, func(a, b window) int { return a.from.Compare(b.from) })
+	oldest := c.now.Add(-core.CurrentWindow)
+	for i, w := range plan.order {
+		if !w.from.Before(oldest) && (plan.steady == nil || len(plan.groups[w]) >= len(plan.groups[*plan.steady])) {
+			plan.steady = &plan.order[i]
+		}
+	}
+	return plan
+}
+
+// goalEvents counts the completions of every goal window of plan and fans
+// each count > 0 out as one goal.completed; the steady window's counts
+// come from the cycle's pass, the others from a query per window. It only
+// reads the cycle, so that it can run beside traffic. Digest webhooks get
+// no window counts; their digests follow once the windows are counted.
+func (c *cycle) goalEvents(ctx context.Context, plan *goalPlan) (*goalResult, error) {
+	r := plan.r
+	for _, w := range plan.order {
+		goals := plan.groups[w]
+		var counts []core.GoalCount
+		if plan.steady != nil && w == *plan.steady {
+			counts = plan.counts
+		} else {
+			var err error
+			if counts, err = c.p.cfg.Source.GoalCompletions(ctx, c.goalQueries(goals), w.from, w.to); err != nil {
+				return nil, &sourceError{"goal completions", err}
+			}
+		}
+		if err := c.countGoals(r, w, goals, counts); err != nil {
 			return nil, err
 		}
 	}
@@ -123,17 +162,13 @@ func (c *cycle) goalEvent(key string, g *core.Goal, w window, n core.GoalCount) 
 	}
 }
 
-// countGoals counts goals over one window, fans out their events to the
-// webhooks that take window counts and moves the goals' watermarks to the
-// window's end.
-func (c *cycle) countGoals(ctx context.Context, r *goalResult, w window, goals []*core.Goal) error {
+// countGoals fans out the counts of goals over one window to the webhooks
+// that take window counts and moves the goals' watermarks to the window's
+// end.
+func (c *cycle) countGoals(r *goalResult, w window, goals []*core.Goal, counts []core.GoalCount) error {
 	byID := make(map[int64]*core.Goal, len(goals))
 	for _, g := range goals {
 		byID[g.ID] = g
-	}
-	counts, err := c.p.cfg.Source.GoalCompletions(ctx, c.goalQueries(goals), w.from, w.to)
-	if err != nil {
-		return &sourceError{"goal completions", err}
 	}
 	for _, n := range counts {
 		g := byID[n.GoalID]

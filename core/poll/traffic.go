@@ -36,13 +36,10 @@ func resolvedOf(typ core.EventType) core.EventType {
 	return core.EventSpikeResolved
 }
 
-// traffic evaluates the spike and drop alerts of every webhook from one
-// grouped visitors query (with the 12 h count when the drop check is due),
-// then renders the events that fire.
-func (c *cycle) traffic(ctx context.Context) error {
-	if len(c.siteIDs) == 0 {
-		return nil
-	}
+// dropDue reports whether this cycle runs the 12 h drop count: every
+// DropEvery, and at once for a webhook new to the drop check. It notes the
+// webhooks the check evaluates.
+func (c *cycle) dropDue() bool {
 	p := c.p
 	c.dropHooks = map[int64]bool{}
 	newHook := false
@@ -52,18 +49,42 @@ func (c *cycle) traffic(ctx context.Context) error {
 			newHook = newHook || !p.dropSeen[h.ID]
 		}
 	}
-	due := len(c.dropHooks) > 0 &&
+	return len(c.dropHooks) > 0 &&
 		(p.lastDrop.IsZero() || c.local.Sub(p.lastDrop) >= p.cfg.DropEvery || newHook)
-	counts, err := p.cfg.Source.Visitors(ctx, c.siteIDs, due)
-	if err != nil {
-		return &sourceError{"visitors", err}
+}
+
+// query reads ClickHouse's counts of the cycle in one Source.Poll: the
+// visitors of every site, with the 12 h count when the drop check is due,
+// and the completions of plan's steady goal window.
+func (c *cycle) query(ctx context.Context, plan *goalPlan) error {
+	if len(c.siteIDs) == 0 {
+		return nil
 	}
-	if counts == nil {
-		counts = map[uint64]core.VisitorCounts{}
+	due := c.dropDue()
+	q := core.PollQuery{SiteIDs: c.siteIDs, With12h: due}
+	if w := plan.steady; w != nil {
+		q.Goals, q.From, q.To = c.goalQueries(plan.groups[*w]), w.from, w.to
+	}
+	res, err := c.p.cfg.Source.Poll(ctx, q)
+	if err != nil {
+		return &sourceError{"poll", err}
+	}
+	if res.Visitors == nil {
+		res.Visitors = map[uint64]core.VisitorCounts{}
 	}
 	// A site missing from a successful answer had no events: zero visitors.
-	c.counts, c.dropChecked = counts, due
+	c.counts, c.dropChecked = res.Visitors, due
+	plan.counts = res.Goals
+	return nil
+}
 
+// traffic evaluates the spike and drop alerts of every webhook from the
+// counts query read, then renders the events that fire.
+func (c *cycle) traffic(ctx context.Context) error {
+	if c.counts == nil {
+		return nil
+	}
+	counts, due := c.counts, c.dropChecked
 	var hits []alertHit
 	for _, h := range c.hooks {
 		site := c.sites[h.SiteID]

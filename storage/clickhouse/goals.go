@@ -69,6 +69,12 @@ func (s *Source) GoalCompletions(ctx context.Context, goals []core.GoalQuery, fr
 		paths = paths[n:]
 	}
 
+	return askedCounts(goals, counts), nil
+}
+
+// askedCounts returns the counts of goals with a completion, in the order
+// of goals.
+func askedCounts(goals []core.GoalQuery, counts map[goalKey]core.GoalCount) []core.GoalCount {
 	var out []core.GoalCount
 	for _, g := range goals {
 		k := goalKey{g.PlausibleID, g.Kind, g.EventName}
@@ -80,7 +86,7 @@ func (s *Source) GoalCompletions(ctx context.Context, goals []core.GoalQuery, fr
 			out = append(out, c)
 		}
 	}
-	return out, nil
+	return out
 }
 
 func (s *Source) eventGoals(ctx context.Context, sites []uint64, names []string, from, to time.Time, counts map[goalKey]core.GoalCount) error {
