@@ -16,7 +16,6 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT  := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends
 GUI_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
-DB ?= $(HOME)/.config/hookwatch/hookwatch.db
 
 .PHONY: package-check fuzz demo-headless all run run-headless build build-headless test test-faults bench lint deps deps-gui deps-clickhouse deps-xvfb demo screenshots package install clean
 
