@@ -5,8 +5,10 @@ package main
 import (
 	"context"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"github.com/hookwatch/hookwatch/assets"
 	"github.com/hookwatch/hookwatch/core"
 	"github.com/hookwatch/hookwatch/storage/clickhouse"
 	"github.com/hookwatch/hookwatch/ui"
@@ -34,6 +36,9 @@ func (c *cli) runWindow(ctx context.Context) error {
 		m.Logger.Info("hookwatch started", m.Startup(ctx)...)
 	}
 	a := app.NewWithID(appID)
+	// The packaged app gets its icon from FyneApp.toml; `go build` and
+	// `make run` binaries need it set here for the window and the tray.
+	a.SetIcon(fyne.NewStaticResource("hookwatch.png", assets.Icon))
 	u := ui.New(a, ui.Services{
 		Sites:      m.Sites,
 		Goals:      m.Goals,
