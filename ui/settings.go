@@ -78,6 +78,11 @@ func (s *settingsScreen) buildUI() fyne.CanvasObject {
 	note := &widget.Label{Text: "Settings are stored in the database and apply the next time hookwatch starts.", Importance: widget.WarningImportance}
 	info := &widget.Form{}
 	info.Append("Database", &widget.Label{Text: u.svc.DBPath, Selectable: true, Truncation: fyne.TextTruncateEllipsis})
+	if u.svc.ClickHouseInUse != "" {
+		// A flag or HOOKWATCH_CLICKHOUSE beats the stored DSN; say which
+		// server this run reads, so an edit above that seems ignored isn't.
+		info.Append("ClickHouse in use", &widget.Label{Text: u.svc.ClickHouseInUse, Selectable: true, Truncation: fyne.TextTruncateEllipsis})
+	}
 	info.Append("Version", &widget.Label{Text: u.svc.Version})
 
 	form := ff.box(ff.errorLabel(), ff.form(dsn, poll, cool),

@@ -43,6 +43,9 @@ type Services struct {
 
 	// Version and DBPath are shown in the status bar and settings.
 	Version, DBPath string
+	// ClickHouseInUse names the ClickHouse this run reads and where that
+	// came from (flag, environment, settings or default), password hidden.
+	ClickHouseInUse string
 	// EngineNote, when set, says why this window runs without its own
 	// engine (another process holds the database); the status bar shows it.
 	EngineNote string

@@ -55,10 +55,11 @@ func (c *cli) runWindow(ctx context.Context) error {
 			defer src.Close()
 			return src.Version(ctx)
 		},
-		Wake:       m.Engine.Notify,
-		Version:    version,
-		DBPath:     m.Config.DBPath,
-		EngineNote: engineNote,
+		Wake:            m.Engine.Notify,
+		Version:         version,
+		DBPath:          m.Config.DBPath,
+		EngineNote:      engineNote,
+		ClickHouseInUse: m.ClickHouseSource(ctx),
 	})
 	go func() {
 		// A signal or a failed background part closes the window as Quit would.

@@ -117,6 +117,23 @@ func (m *Main) ClickHouseDSN(ctx context.Context) string {
 	return clickhouse.DefaultDSN
 }
 
+// ClickHouseSource names the ClickHouse in use and where its DSN came from,
+// without the password, for the window's settings.
+func (m *Main) ClickHouseSource(ctx context.Context) string {
+	from := "default"
+	switch {
+	case m.Config.ClickHouseDSN != "":
+		from = "--clickhouse flag"
+	case os.Getenv(EnvClickHouse) != "":
+		from = EnvClickHouse
+	default:
+		if v, ok, err := m.Settings.Setting(ctx, core.SettingClickHouseDSN); err == nil && ok && v != "" {
+			from = "settings"
+		}
+	}
+	return clickhouse.Endpoint(m.ClickHouseDSN(ctx)) + " (from " + from + ")"
+}
+
 // PollInterval resolves the poll interval: flag, stored setting, default.
 func (m *Main) PollInterval(ctx context.Context) time.Duration {
 	if m.Config.PollInterval > 0 {
