@@ -169,6 +169,20 @@ func TestWebhookEdit(t *testing.T) {
 		mustHW(t, db, "webhook", "add", "example.com", "https://example.com/h")
 		mustHW(t, db, "webhook", "edit", "1", "--url", "http://192.168.1.10:5678/webhook", "--allow-private")
 	})
+	t.Run("replaces a header given in another case instead of sending both", func(t *testing.T) {
+		db := newDB(t)
+		mustHW(t, db, "webhook", "add", "example.com", "https://example.com/h", "--header", "Authorization: Bearer old")
+		var w struct {
+			Headers []string `json:"headers"`
+		}
+		out := mustHW(t, db, "webhook", "edit", "1", "--header", "authorization: Bearer new", "--json")
+		if err := json.Unmarshal([]byte(out), &w); err != nil {
+			t.Fatal(err)
+		}
+		if len(w.Headers) != 1 || w.Headers[0] != "authorization" {
+			t.Errorf("headers after edit = %q, want [authorization]", w.Headers)
+		}
+	})
 	t.Run("reports an unknown webhook as not found", func(t *testing.T) {
 		db := newDB(t)
 		code, _, errs := hw(t, db, "webhook", "edit", "42", "--url", "https://example.com/x")

@@ -90,27 +90,33 @@ func splitList(s string) []string {
 }
 
 // applyHeaders merges `Name: value` arguments into h; an empty value removes
-// the header.
+// the header. Names match in any case, as HTTP's do: a header given in
+// another case replaces the old one, which would otherwise be sent too,
+// with the value picked at random.
 func applyHeaders(h map[string]string, args []string) (map[string]string, error) {
 	out := map[string]string{}
 	for k, v := range h {
 		out[k] = v
 	}
+	remove := func(name string) {
+		for k := range out {
+			if strings.EqualFold(k, name) {
+				delete(out, k)
+			}
+		}
+	}
 	for _, a := range args {
 		name, value, ok := strings.Cut(a, ":")
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
 		if ok && value == "" && name != "" {
-			for k := range out {
-				if strings.EqualFold(k, name) {
-					delete(out, k)
-				}
-			}
+			remove(name)
 			continue
 		}
 		name, value, err := core.ParseHeader(a)
 		if err != nil {
 			return nil, err
 		}
+		remove(name)
 		out[name] = value
 	}
 	return out, nil

@@ -14,8 +14,10 @@ const DefaultDSN = "clickhouse://127.0.0.1:9000/plausible_events_db"
 // redacted stands in for a password wherever a DSN is shown.
 const redacted = "xxxxx"
 
-// userinfoRE finds "//user:password@" in a DSN that url.Parse refuses.
-var userinfoRE = regexp.MustCompile(`(//[^/@:]*:)[^/@]*@`)
+// userinfoRE finds "//user:password@" in a DSN that url.Parse refuses. The
+// password may hold a "/", typed unescaped, which is what made url.Parse
+// refuse it; so it runs to the first "@", not the first "/".
+var userinfoRE = regexp.MustCompile(`(//[^/@:]*:)[^@]*@`)
 
 // Redact returns dsn with its password, given in the userinfo or as the
 // password parameter, replaced by xxxxx. It is what logs, status lines and

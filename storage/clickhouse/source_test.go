@@ -163,6 +163,8 @@ func TestRedact(t *testing.T) {
 		{"clickhouse://reader@10.0.0.5/db", "clickhouse://reader@10.0.0.5/db"},
 		{"clickhouse://10.0.0.5/db?password=hunter2&username=reader", "clickhouse://10.0.0.5/db?password=xxxxx&username=reader"},
 		{"clickhouse://reader:hunter2@db.example:9000/db%zz", "clickhouse://reader:xxxxx@db.example:9000/db%zz"},
+		// A password typed unescaped, with a slash, makes the DSN unparsable.
+		{"clickhouse://reader:hun/ter2@db.example:9000/db", "clickhouse://reader:xxxxx@db.example:9000/db"},
 	}
 	for _, tt := range tests {
 		if got := clickhouse.Redact(tt.dsn); got != tt.want {

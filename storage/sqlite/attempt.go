@@ -182,13 +182,16 @@ var recordQueries = sync.OnceValue(func() []string {
 })
 
 // updateDeliveriesSQL updates n deliveries, each from a row of (id, state,
-// counted, next_attempt_at, last_status, last_error), and returns their
-// stored attempt counts. The count is the stored one, not the caller's
+// counted, next_attempt_at, last_status, last_error, msg_id), and returns
+// their stored attempt counts. The count is the stored one, not the caller's
 // copy's, which a redeliver may have reset while the attempt was in flight.
+// The msg_id must match too: SQLite reuses the highest rowid once it is
+// deleted, so a delivery deleted in flight may have handed its id to a new
+// one, which must not take the old one's result.
 func updateDeliveriesSQL(n int) string {
 	return `UPDATE deliveries SET state = v.column2, attempt_count = attempt_count + v.column3,
 		next_attempt_at = v.column4, last_status = v.column5, last_error = v.column6, updated_at = ?
-		FROM (VALUES ` + placeholders(n, 6) + `) AS v WHERE deliveries.id = v.column1
+		FROM (VALUES ` + placeholders(n, 7) + `) AS v WHERE deliveries.id = v.column1 AND deliveries.msg_id = v.column7
 		RETURNING deliveries.id, deliveries.attempt_count`
 }
 
@@ -203,7 +206,7 @@ func insertAttemptsSQL(n int) string {
 // updateDeliveries applies the results at idx, whose deliveries are
 // distinct, to their deliveries, and notes which of them still exist.
 func updateDeliveries(ctx context.Context, tx *Tx, b *attemptBatch, idx []int) error {
-	args := make([]any, 0, 1+6*len(idx))
+	args := make([]any, 0, 1+7*len(idx))
 	args = append(args, ms(b.now))
 	byID := make(map[int64]int, len(idx))
 	for _, i := range idx {
@@ -212,7 +215,7 @@ func updateDeliveries(ctx context.Context, tx *Tx, b *attemptBatch, idx []int) e
 		if b.results[i].Decision.Verdict == core.VerdictInterrupted {
 			counted = 0
 		}
-		args = append(args, d.ID, string(d.State), counted, ms(d.NextAttemptAt), d.LastStatus, d.LastError)
+		args = append(args, d.ID, string(d.State), counted, ms(d.NextAttemptAt), d.LastStatus, d.LastError, d.MsgID)
 		byID[d.ID] = i
 	}
 	st, err := tx.stmt(ctx, updateDeliveriesSQL(len(idx)))

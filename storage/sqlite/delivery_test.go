@@ -386,6 +386,36 @@ func TestRecordAttempts(t *testing.T) {
 			t.Errorf("attempt of a deleted delivery got id %d", lost.Attempt.ID)
 		}
 	})
+
+	t.Run("drops the result of a deleted delivery whose id a new one took", func(t *testing.T) {
+		db, _ := mustOpen(t)
+		mustSite(t, db, "example.com", 5)
+		w := mustWebhook(t, db, "example.com")
+		gone := mustWebhook(t, db, "example.com")
+		old := enqueue(t, db, gone.ID, "x") // in flight when its webhook is deleted
+		if err := sqlite.NewWebhookService(db).DeleteWebhook(ctx, gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		// SQLite hands the freed highest rowid to the next delivery.
+		fresh := enqueue(t, db, w.ID, "y")
+		if fresh.ID != old.ID {
+			t.Fatalf("new delivery got id %d, not the deleted %d: the test no longer sets up the reuse", fresh.ID, old.ID)
+		}
+		a := &core.Attempt{StartedAt: t0, StatusCode: 200}
+		err := sqlite.NewDeliveryService(db).RecordAttempts(ctx, []core.AttemptResult{{Delivery: old, Attempt: a,
+			Decision: core.Decision{Verdict: core.VerdictSuccess}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := findDelivery(t, db, fresh.ID)
+		if got.State != core.StatePending || got.AttemptCount != 0 || len(got.Attempts) != 0 {
+			t.Errorf("new delivery = %s after %d attempts (%d logged); want pending, never attempted",
+				got.State, got.AttemptCount, len(got.Attempts))
+		}
+		if a.ID != 0 {
+			t.Errorf("attempt of a deleted delivery got id %d", a.ID)
+		}
+	})
 }
 
 func TestRedeliver(t *testing.T) {
