@@ -196,10 +196,17 @@ func (w *Webhook) Validate() error {
 	default:
 		return FieldErrorf("format", "unknown format %q (choose from standard, slack, discord)", w.Format)
 	}
+	seen := make(map[string]string, len(w.Headers))
 	for k, v := range w.Headers {
 		if err := ValidateHeader(k, v); err != nil {
 			return err
 		}
+		// HTTP names are case-insensitive: two spellings would send one
+		// header with a value picked at random.
+		if prev, ok := seen[strings.ToLower(k)]; ok {
+			return FieldErrorf("header", "%s is given twice (as %s and %s)", k, prev, k)
+		}
+		seen[strings.ToLower(k)] = k
 	}
 	if w.DigestInterval < 0 || (w.DigestInterval > 0 && w.DigestInterval < time.Minute) || w.DigestInterval > 24*time.Hour {
 		return FieldErrorf("digest", "must be 0 (off) or between 1m and 24h")

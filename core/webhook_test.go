@@ -40,6 +40,7 @@ func TestWebhookValidate(t *testing.T) {
 		{"refuses an unknown format", func(w *core.Webhook) { w.Format = "teams" }, "format", "unknown format"},
 		{"refuses overriding a signature header", func(w *core.Webhook) { w.Headers = map[string]string{"Webhook-Signature": "x"} }, "header", "set by hookwatch"},
 		{"refuses a header value with a newline", func(w *core.Webhook) { w.Headers = map[string]string{"X-A": "a\r\nB: c"} }, "header", "one line"},
+		{"refuses a header given twice in different case", func(w *core.Webhook) { w.Headers = map[string]string{"X-Token": "a", "x-token": "b"} }, "header", "given twice"},
 		{"refuses a short digest", func(w *core.Webhook) { w.DigestInterval = time.Second }, "digest", "between 1m and 24h"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

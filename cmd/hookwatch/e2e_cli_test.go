@@ -237,7 +237,7 @@ func TestSecondEngineRefused(t *testing.T) {
 			return len(first.logLines("hookwatch started")) == 1
 		})
 		code, _, errs := bin(t, db, "--headless", "--clickhouse", deadDSN)
-		if code == 0 || !strings.Contains(errs, "another hookwatch engine") {
+		if code != 2 || !strings.Contains(errs, "another hookwatch engine") {
 			t.Errorf("second engine: exit %d, stderr %q", code, errs)
 		}
 		if !first.running() {

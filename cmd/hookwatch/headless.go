@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-
-	"github.com/hookwatch/hookwatch/core"
 )
 
 // runHeadless runs the engine until SIGINT or SIGTERM, then drains and
@@ -15,10 +13,7 @@ func (c *cli) runHeadless(ctx context.Context) error {
 		return err
 	}
 	if err := m.Run(ctx); err != nil {
-		if core.ErrorCode(err) == core.ECONFLICT {
-			return exitError{code: exitRuntime, msg: core.ErrorMessage(err)}
-		}
-		return err
+		return err // another engine on this database is a conflict: exit 2
 	}
 	m.Logger.Info("hookwatch started", m.Startup(ctx)...)
 	select {

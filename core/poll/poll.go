@@ -97,6 +97,12 @@ type Poller struct {
 	// the scheduler may poll again.
 	fails   int
 	retryAt time.Time
+
+	// polls is the context scheduled polls run under: it outlives Run's
+	// ctx so that a poll under way may finish, and is cancelled once Run
+	// stops waiting for it; running counts those polls.
+	polls   context.Context
+	running sync.WaitGroup
 }
 
 // New returns a Poller for cfg, filling its defaults.
@@ -160,10 +166,18 @@ func (p *Poller) Run(ctx context.Context) error {
 		_ = s.Shutdown()
 		return fmt.Errorf("poll: new job: %w", err)
 	}
+	polls, cancelPolls := context.WithCancel(context.WithoutCancel(ctx))
+	p.mu.Lock()
+	p.polls = polls
+	p.mu.Unlock()
 	p.log.Info("poller started", "interval", p.cfg.Interval, "settle_delay", p.cfg.SettleDelay)
 	s.Start()
 	<-ctx.Done()
 	err = s.Shutdown()
+	// A poll still running after StopTimeout is cut off here, so that it
+	// never outlives Run and touches stores the caller is about to close.
+	cancelPolls()
+	p.running.Wait()
 	p.log.Info("poller stopped")
 	if err != nil {
 		return fmt.Errorf("poll: stop scheduler: %w", err)
@@ -172,16 +186,19 @@ func (p *Poller) Run(ctx context.Context) error {
 }
 
 // tick is one scheduled run. A poll already started is let finish on
-// shutdown (bounded by PollTimeout and the scheduler's StopTimeout), since
-// its commit is all or nothing anyway.
+// shutdown, within the scheduler's StopTimeout (its commit is all or nothing
+// anyway); after that Run cancels it.
 func (p *Poller) tick(ctx context.Context) {
 	p.mu.Lock()
 	wait := p.retryAt.Sub(p.cfg.Now())
+	polls := p.polls
+	p.running.Add(1)
 	p.mu.Unlock()
-	if wait > 0 || ctx.Err() != nil {
+	defer p.running.Done()
+	if wait > 0 || ctx.Err() != nil || polls == nil {
 		return
 	}
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.PollTimeout)
+	pctx, cancel := context.WithTimeout(polls, p.cfg.PollTimeout)
 	defer cancel()
 	_ = p.PollOnce(pctx) // PollOnce logs its own failures.
 }
