@@ -19,6 +19,10 @@ const redacted = "xxxxx"
 // refuse it; so it runs to the first "@", not the first "/".
 var userinfoRE = regexp.MustCompile(`(//[^/@:]*:)[^@]*@`)
 
+// passwordParamRE finds a password parameter in a raw query, including one
+// whose malformed escapes make url.Values drop it silently.
+var passwordParamRE = regexp.MustCompile(`(?i)((?:^|[?&;])password=)[^&;#]*`)
+
 // Redact returns dsn with its password, given in the userinfo or as the
 // password parameter, replaced by xxxxx. It is what logs, status lines and
 // errors may show.
@@ -32,10 +36,7 @@ func Redact(dsn string) string {
 			u.User = url.UserPassword(u.User.Username(), redacted)
 		}
 	}
-	if q := u.Query(); q.Has("password") {
-		q.Set("password", redacted)
-		u.RawQuery = q.Encode()
-	}
+	u.RawQuery = passwordParamRE.ReplaceAllString(u.RawQuery, "${1}"+redacted)
 	// url.URL.String escapes the x's never, and keeps everything else.
 	return u.String()
 }
@@ -83,6 +84,9 @@ func secretsOf(dsn string) []string {
 		}
 	} else if m := userinfoRE.FindString(dsn); m != "" {
 		pw = m[strings.Index(m, ":")+1 : len(m)-1]
+	}
+	if m := passwordParamRE.FindStringSubmatchIndex(dsn); pw == "" && m != nil {
+		pw = dsn[m[3]:m[1]] // the raw value, as typed
 	}
 	if pw == "" {
 		return nil

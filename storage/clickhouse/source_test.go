@@ -162,6 +162,7 @@ func TestRedact(t *testing.T) {
 		{"clickhouse://reader:hunter2@db.example:9440/plausible_events_db?secure=true", "clickhouse://reader:xxxxx@db.example:9440/plausible_events_db?secure=true"},
 		{"clickhouse://reader@10.0.0.5/db", "clickhouse://reader@10.0.0.5/db"},
 		{"clickhouse://10.0.0.5/db?password=hunter2&username=reader", "clickhouse://10.0.0.5/db?password=xxxxx&username=reader"},
+		{"clickhouse://10.0.0.5/db?username=reader&password=se%zzcret", "clickhouse://10.0.0.5/db?username=reader&password=xxxxx"},
 		{"clickhouse://reader:hunter2@db.example:9000/db%zz", "clickhouse://reader:xxxxx@db.example:9000/db%zz"},
 		// A password typed unescaped, with a slash, makes the DSN unparsable.
 		{"clickhouse://reader:hun/ter2@db.example:9000/db", "clickhouse://reader:xxxxx@db.example:9000/db"},
