@@ -250,7 +250,12 @@ func BenchmarkMemory(b *testing.B) {
 
 	rawBefore, rawCPUBefore := benchRawPosts(b, rc.URL+"/raw", payload, n, workers)
 
-	p := startBenchProc(b, db, "--clickhouse", dsn)
+	args := []string{"--clickhouse", dsn}
+	if prof := os.Getenv("HOOKWATCH_BENCH_CPUPROFILE"); prof != "" {
+		// A CPU profile of the delivering process, from its start to its stop.
+		args = append(args, "--cpuprofile", prof)
+	}
+	p := startBenchProc(b, db, args...)
 	p.waitFirstPoll(60 * time.Second)
 	sdb, err := sqlite.Open(db)
 	if err != nil {

@@ -125,6 +125,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	fs.DurationVar(&c.cfg.DrainTimeout, "drain-timeout", 10*time.Second, "how long shutdown waits for attempts in flight")
 	fs.StringVar(&c.cfg.Screenshots, "screenshots", "", "capture every screen of the window into `DIR`, then quit (hidden)")
 	fs.DurationVar(&c.cfg.ScreenshotsAfter, "screenshots-after", 45*time.Second, "how long the window runs before --screenshots")
+	fs.StringVar(&c.cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the engine to `FILE` (hidden)")
 	fs.DurationVar(&c.cfg.KeepAttempts, "keep-attempts", 0, "how long to keep the attempt log (default 720h)")
 	c.retryFlags(fs, &c.cfg.Retry)
 	help := fs.Bool("help", false, "show usage")

@@ -25,6 +25,8 @@ type Config struct {
 	// Screenshots and ScreenshotsAfter are the hidden --screenshots flags (make screenshots).
 	Screenshots      string
 	ScreenshotsAfter time.Duration
+	// CPUProfile is the hidden --cpuprofile: where Run to Close writes a CPU profile.
+	CPUProfile string
 }
 
 // Environment variables, read when the matching flag is not given.

@@ -50,6 +50,7 @@ type Main struct {
 	wg      sync.WaitGroup
 	runErr  chan error
 	httpSrv *http.Server
+	profile *os.File // the hidden --cpuprofile, while it is written
 }
 
 // NewMain returns a Main with the default configuration.
@@ -180,6 +181,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	m.startCPUProfile()
 	if err := m.Lease.AcquireLease(ctx, m.holder, leaseTTL); err != nil {
 		return err
 	}
@@ -212,6 +214,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.goRun(func() error { return m.Engine.Run(runCtx) })
 	m.goRun(func() error { return m.Poller.Run(runCtx) })
 	m.goRun(func() error { return m.renewLease(runCtx) })
+	m.goRun(func() error { return m.watchOthers(runCtx) })
 	return nil
 }
 
@@ -277,9 +280,11 @@ func (m *Main) Close() error {
 		cancel()
 		m.httpSrv = nil
 	}
-	var err error
+	err := m.stopCPUProfile()
 	if m.Source != nil {
-		err = m.Source.Close()
+		if cerr := m.Source.Close(); err == nil {
+			err = cerr
+		}
 		m.Source = nil
 	}
 	if m.DB != nil {

@@ -300,10 +300,16 @@ func scanWebhook(row scanner) (*core.Webhook, error) {
 	w.PrevSecretUntil, w.FailingSince = fromNullMS(prevUntil), fromNullMS(failingSince)
 	w.Enabled, w.AllowPrivate, w.SendResolved = enabled, allowPrivate, sendResolved
 	w.Events = splitEventTypes(events)
-	if err := json.Unmarshal([]byte(goals), &w.Goals); err != nil {
+	// The empty values, which most webhooks have, without the decoder:
+	// the engine re-reads every webhook each second.
+	if goals == "[]" {
+		w.Goals = []string{}
+	} else if err := json.Unmarshal([]byte(goals), &w.Goals); err != nil {
 		return nil, fmt.Errorf("webhook %d goals: %w", w.ID, err)
 	}
-	if err := json.Unmarshal([]byte(headers), &w.Headers); err != nil {
+	if headers == "{}" {
+		w.Headers = map[string]string{}
+	} else if err := json.Unmarshal([]byte(headers), &w.Headers); err != nil {
 		return nil, fmt.Errorf("webhook %d headers: %w", w.ID, err)
 	}
 	w.Cooldown, w.DigestInterval = time.Duration(cooldown)*time.Millisecond, time.Duration(digest)*time.Millisecond
