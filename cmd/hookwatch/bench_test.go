@@ -384,11 +384,9 @@ func benchStore(tb testing.TB, path string, sites, hooks int, goals bool, url fu
 // level, where every poll logs "poll done") is read as it is written, so
 // that the moment of its first completed poll is known.
 type benchProc struct {
-	tb        testing.TB
-	cmd       *exec.Cmd
+	proc
 	started   time.Time // just before exec
 	firstPoll chan struct{}
-	done      chan struct{}
 
 	mu          sync.Mutex
 	firstPollAt time.Time
@@ -400,7 +398,7 @@ type benchProc struct {
 func startBenchProc(tb testing.TB, db string, args ...string) *benchProc {
 	tb.Helper()
 	full := append([]string{"--db", db, "--headless", "--log-format", "json", "--log-level", "debug"}, args...)
-	p := &benchProc{tb: tb, cmd: exec.Command(hwBin, full...), firstPoll: make(chan struct{}), done: make(chan struct{})}
+	p := &benchProc{proc: proc{tb: tb, cmd: exec.Command(hwBin, full...), done: make(chan struct{})}, firstPoll: make(chan struct{})}
 	logs, err := p.cmd.StderrPipe()
 	if err != nil {
 		tb.Fatal(err)
@@ -474,30 +472,6 @@ func (p *benchProc) logTail() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return strings.Join(p.tail, "\n")
-}
-
-func (p *benchProc) running() bool {
-	select {
-	case <-p.done:
-		return false
-	default:
-		return true
-	}
-}
-
-// stop sends SIGTERM and waits for the exit; it returns the exit code.
-func (p *benchProc) stop() int {
-	if p.running() {
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(30 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-p.done
-			p.tb.Error("hookwatch did not stop within 30 s of SIGTERM")
-		}
-	}
-	return p.cmd.ProcessState.ExitCode()
 }
 
 // peakRSSMB is the process's peak resident set (VmHWM) so far, in MB.

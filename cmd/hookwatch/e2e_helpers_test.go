@@ -76,13 +76,47 @@ func mustBin(t *testing.T, db string, args ...string) string {
 	return out
 }
 
-// engine is a `hookwatch --headless` process.
-type engine struct {
-	t    *testing.T
+// proc is a hookwatch process a test or benchmark started.
+type proc struct {
+	tb   testing.TB
 	cmd  *exec.Cmd
+	done chan struct{} // closed once the process has exited and been reaped
+}
+
+// stop sends SIGTERM and waits; it returns the exit code.
+func (p *proc) stop() int {
+	if p.running() {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(30 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+			p.tb.Error("hookwatch did not stop within 30 s of SIGTERM")
+		}
+	}
+	return p.cmd.ProcessState.ExitCode()
+}
+
+// kill ends the process with SIGKILL, as a crash would.
+func (p *proc) kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
+func (p *proc) running() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// engine is a `hookwatch --headless` process with its log in memory.
+type engine struct {
+	proc
 	logs *syncBuffer
-	done chan struct{}
-	err  error
 }
 
 type syncBuffer struct {
@@ -107,12 +141,12 @@ func (s *syncBuffer) String() string {
 func startEngine(t *testing.T, db string, args ...string) *engine {
 	t.Helper()
 	full := append([]string{"--db", db, "--headless", "--log-format", "json"}, args...)
-	e := &engine{t: t, cmd: exec.Command(hwBin, full...), logs: &syncBuffer{}, done: make(chan struct{})}
+	e := &engine{proc: proc{tb: t, cmd: exec.Command(hwBin, full...), done: make(chan struct{})}, logs: &syncBuffer{}}
 	e.cmd.Stdout, e.cmd.Stderr = e.logs, e.logs
 	if err := e.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { e.err = e.cmd.Wait(); close(e.done) }()
+	go func() { _ = e.cmd.Wait(); close(e.done) }()
 	t.Cleanup(func() {
 		e.stop()
 		if t.Failed() {
@@ -120,38 +154,6 @@ func startEngine(t *testing.T, db string, args ...string) *engine {
 		}
 	})
 	return e
-}
-
-// stop sends SIGTERM and waits; it returns the exit code.
-func (e *engine) stop() int {
-	select {
-	case <-e.done:
-	default:
-		_ = e.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-e.done:
-		case <-time.After(30 * time.Second):
-			_ = e.cmd.Process.Kill()
-			<-e.done
-			e.t.Error("hookwatch did not stop within 30 s of SIGTERM")
-		}
-	}
-	return e.cmd.ProcessState.ExitCode()
-}
-
-// kill ends the process with SIGKILL, as a crash would.
-func (e *engine) kill() {
-	_ = e.cmd.Process.Kill()
-	<-e.done
-}
-
-func (e *engine) running() bool {
-	select {
-	case <-e.done:
-		return false
-	default:
-		return true
-	}
 }
 
 // eventually polls cond until it holds or the deadline passes.

@@ -334,7 +334,7 @@ func compactJSON(t *testing.T, b []byte) string {
 func survive(t *testing.T, e *engine) {
 	t.Helper()
 	if !e.running() {
-		t.Fatalf("hookwatch exited during the fault: %v", e.err)
+		t.Fatalf("hookwatch exited during the fault: %v", e.cmd.ProcessState)
 	}
 	if code := e.stop(); code != 0 {
 		t.Errorf("exit %d on SIGTERM, want 0", code)

@@ -377,7 +377,7 @@ func TestFaultClickHouseRestart(t *testing.T) {
 		})
 		time.Sleep(2 * time.Second) // a few more failed polls
 		if !e.running() {
-			t.Fatalf("hookwatch exited while ClickHouse was down: %v", e.err)
+			t.Fatalf("hookwatch exited while ClickHouse was down: %v", e.cmd.ProcessState)
 		}
 		if err := srv.Resume(); err != nil {
 			t.Fatal(err)
@@ -510,7 +510,7 @@ func TestFaultDiskFull(t *testing.T) {
 		// Stay full across a lease renewal (every 10 s) and many attempts.
 		time.Sleep(11 * time.Second)
 		if !e.running() {
-			t.Fatalf("hookwatch exited while the disk was full: %v", e.err)
+			t.Fatalf("hookwatch exited while the disk was full: %v", e.cmd.ProcessState)
 		}
 
 		if err := os.Remove(filler); err != nil {
