@@ -38,7 +38,7 @@ deps-clickhouse:
 	fi
 
 deps-xvfb:
-	@command -v Xvfb >/dev/null && command -v import >/dev/null || { $(SUDO) apt-get update -qq && $(APT) xvfb imagemagick xauth; }
+	@command -v xvfb-run >/dev/null && command -v xauth >/dev/null && command -v import >/dev/null || { $(SUDO) apt-get update -qq && $(APT) xvfb imagemagick xauth; }
 
 ## build: the desktop binary (cgo, Fyne).
 build: deps-gui
