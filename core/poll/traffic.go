@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/hookwatch/hookwatch/core"
 )
@@ -156,15 +157,20 @@ func (c *cycle) tops(ctx context.Context, hits []alertHit) (map[uint64][]core.So
 	}
 	p := c.p
 	from := c.now.Add(-core.CurrentWindow)
+	// The visitor count has no upper bound, so it includes events stamped
+	// in now()'s own second; the breakdowns must too, or a burst arriving
+	// in that second would fire a spike whose top pages leave it out.
+	// ClickHouse times are whole seconds, so now+1s takes all of them.
+	to := c.now.Truncate(time.Second).Add(time.Second)
 	// Side by side: a firing spike waits for the slower of the two only.
 	var pages map[uint64][]core.PageRow
 	var perr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		pages, perr = p.cfg.Source.TopPages(ctx, ids, from, c.now, p.cfg.TopN)
+		pages, perr = p.cfg.Source.TopPages(ctx, ids, from, to, p.cfg.TopN)
 	}()
-	sources, err := p.cfg.Source.TopSources(ctx, ids, from, c.now, p.cfg.TopN)
+	sources, err := p.cfg.Source.TopSources(ctx, ids, from, to, p.cfg.TopN)
 	<-done
 	if err != nil {
 		return nil, nil, &sourceError{"top sources", err}
