@@ -198,15 +198,20 @@ func newReceiver(t *testing.T) *receiver {
 	return rc
 }
 
-func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
+// readReceived reads a request as a receiver records it.
+func readReceived(r *http.Request) received {
 	body, _ := io.ReadAll(r.Body)
 	var env struct {
 		Type string         `json:"type"`
 		Data map[string]any `json:"data"`
 	}
 	_ = json.Unmarshal(body, &env)
-	rec := received{MsgID: r.Header.Get("webhook-id"), Timestamp: r.Header.Get("webhook-timestamp"),
+	return received{MsgID: r.Header.Get("webhook-id"), Timestamp: r.Header.Get("webhook-timestamp"),
 		Signature: r.Header.Get("webhook-signature"), Type: env.Type, Data: env.Data, Body: body, At: time.Now(), Header: r.Header.Clone()}
+}
+
+func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
+	rec := readReceived(r)
 	rc.mu.Lock()
 	if key, ok := rc.secrets[r.URL.Path]; ok && !verifySpec(key, rec) {
 		rc.badSigs++

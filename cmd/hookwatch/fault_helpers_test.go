@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -106,14 +105,7 @@ func newFaultReceiver(t *testing.T, behave behavior) *faultReceiver {
 }
 
 func (rc *faultReceiver) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	var env struct {
-		Type string         `json:"type"`
-		Data map[string]any `json:"data"`
-	}
-	_ = json.Unmarshal(body, &env)
-	h := &hit{received: received{MsgID: r.Header.Get("webhook-id"), Timestamp: r.Header.Get("webhook-timestamp"),
-		Signature: r.Header.Get("webhook-signature"), Type: env.Type, Data: env.Data, Body: body, At: time.Now(), Header: r.Header.Clone()}}
+	h := &hit{received: readReceived(r)}
 	rc.mu.Lock()
 	if key, ok := rc.secrets[r.URL.Path]; !ok || !verifySpec(key, h.received) {
 		rc.badSigs++
