@@ -292,3 +292,14 @@ func TestRotateSecret(t *testing.T) {
 		}
 	})
 }
+
+func TestWindowWithoutDisplay(t *testing.T) {
+	t.Run("says to use --headless and exits 2 instead of crashing", func(t *testing.T) {
+		t.Setenv("DISPLAY", "")
+		t.Setenv("WAYLAND_DISPLAY", "")
+		code, _, errs := hw(t, filepath.Join(t.TempDir(), "hw.db"))
+		if code != 2 || !strings.Contains(errs, "--headless") {
+			t.Errorf("exit %d, stderr %q", code, errs)
+		}
+	})
+}

@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"runtime"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -21,6 +23,9 @@ const appID = "io.github.hookwatch"
 // If another engine already holds the database, the window still opens to
 // edit it, and says that the other engine does the watching.
 func (c *cli) runWindow(ctx context.Context) error {
+	if err := displayAvailable(); err != nil {
+		return err
+	}
 	m, err := c.open(ctx)
 	if err != nil {
 		return err
@@ -76,4 +81,18 @@ func (c *cli) runWindow(ctx context.Context) error {
 	}
 	u.ShowAndRun(func() {})
 	return shots()
+}
+
+// displayAvailable says, instead of letting the toolkit panic, when a
+// Linux or BSD session has no display to open the window on: the usual
+// case on a server, where --headless is what the user wants.
+func displayAvailable() error {
+	switch runtime.GOOS {
+	case "darwin", "windows", "android", "ios":
+		return nil
+	}
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return exitError{code: exitUsage, msg: "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); run `hookwatch --headless` to watch without a window"}
+	}
+	return nil
 }
