@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"slices"
 
 	"fyne.io/fyne/v2"
@@ -225,6 +226,31 @@ func (fd *formDialog) busy(b bool) {
 	} else {
 		fd.confirm.Enable()
 	}
+}
+
+// save is the end of every form dialog's submit: err is the form's own
+// validation; if it passed, store runs in the background with the dialog
+// busy. A refusal from either is shown beside the field it names and keeps
+// the dialog open with the input as typed; on success the dialog closes and
+// saved runs on Fyne's goroutine.
+func (fd *formDialog) save(fields *fieldForm, err error, store func(ctx context.Context) error, saved func()) {
+	if err != nil {
+		fields.show(err)
+		fd.fit()
+		return
+	}
+	fields.clear()
+	fd.busy(true)
+	fd.ui.run(store, func(err error) {
+		fd.busy(false)
+		if err != nil {
+			fields.show(err)
+			fd.fit()
+			return
+		}
+		fd.hide()
+		saved()
+	})
 }
 
 // escapeEntry is one open dialog on the key stack: what Esc and Enter do

@@ -134,23 +134,10 @@ func (f *goalForm) onSubmit() {
 	if err == nil {
 		err = g.Validate()
 	}
-	if err != nil {
-		f.fields.show(err)
-		f.dlg.fit()
-		return
-	}
-	f.dlg.busy(true)
 	u := f.s.ui
-	u.run(func(ctx context.Context) error {
+	f.dlg.save(&f.fields, err, func(ctx context.Context) error {
 		return u.svc.Goals.CreateGoal(ctx, g)
-	}, func(err error) {
-		f.dlg.busy(false)
-		if err != nil {
-			f.fields.show(err)
-			f.dlg.fit()
-			return
-		}
-		f.dlg.hide()
+	}, func() {
 		f.s.selected = g.ID
 		u.Refresh()
 	})

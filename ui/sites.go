@@ -140,22 +140,9 @@ func (f *siteForm) onSubmit() {
 		site.PlausibleID = id
 		err = site.Validate()
 	}
-	if err != nil {
-		f.fields.show(err)
-		f.dlg.fit()
-		return
-	}
-	f.dlg.busy(true)
-	f.ui.run(func(ctx context.Context) error {
+	f.dlg.save(&f.fields, err, func(ctx context.Context) error {
 		return f.ui.svc.Sites.CreateSite(ctx, site)
-	}, func(err error) {
-		f.dlg.busy(false)
-		if err != nil {
-			f.fields.show(err)
-			f.dlg.fit()
-			return
-		}
-		f.dlg.hide()
+	}, func() {
 		f.ui.setSelection(func(x *selection) { *x = selection{siteID: site.ID} })
 		f.ui.Refresh()
 	})

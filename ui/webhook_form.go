@@ -284,28 +284,14 @@ func (f *webhookForm) onSubmit() {
 		upd.Apply(w)
 		err = w.Validate()
 	}
-	if err != nil {
-		f.fields.show(err)
-		f.dlg.fit()
-		return
-	}
-	f.fields.clear()
-	f.dlg.busy(true)
 	u := f.s.ui
-	u.run(func(ctx context.Context) error {
+	f.dlg.save(&f.fields, err, func(ctx context.Context) error {
 		if f.hook == nil {
 			return u.svc.Webhooks.CreateWebhook(ctx, w)
 		}
 		_, err := u.svc.Webhooks.UpdateWebhook(ctx, f.hook.ID, upd)
 		return err
-	}, func(err error) {
-		f.dlg.busy(false)
-		if err != nil {
-			f.fields.show(err)
-			f.dlg.fit()
-			return
-		}
-		f.dlg.hide()
+	}, func() {
 		if f.hook == nil {
 			f.s.selected = w.ID
 			f.s.showSecret("Webhook added", w.URL, w.Secret)
