@@ -1,0 +1,27 @@
+package ui
+
+import (
+	_ "embed"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+)
+
+// accessSteps are the README's steps for giving hookwatch a read-only
+// ClickHouse user; a test keeps the two texts the same.
+//
+//go:embed access.md
+var accessSteps string
+
+// onHelp shows the read-only-user steps in a dialog.
+func (s *connectScreen) onHelp() {
+	steps := widget.NewRichTextFromMarkdown(accessSteps)
+	steps.Wrapping = fyne.TextWrapWord
+	scroll := container.NewVScroll(steps)
+	scroll.SetMinSize(fyne.NewSize(760, 520))
+	d := dialog.NewCustom("How do I get access?", "Close", scroll, s.ui.win)
+	s.helpDialog = d
+	s.ui.showDialog(d)
+}
