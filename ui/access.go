@@ -20,8 +20,9 @@ func (s *connectScreen) onHelp() {
 	steps := widget.NewRichTextFromMarkdown(accessSteps)
 	steps.Wrapping = fyne.TextWrapWord
 	scroll := container.NewVScroll(steps)
-	scroll.SetMinSize(fyne.NewSize(760, 520))
+	// Wide enough for the longest line of the steps' code blocks.
+	scroll.SetMinSize(fyne.NewSize(900, 540))
 	d := dialog.NewCustom("How do I get access?", "Close", scroll, s.ui.win)
-	s.helpDialog = d
+	s.helpText = steps
 	s.ui.showDialog(d)
 }

@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -44,8 +43,8 @@ type connectScreen struct {
 	test    *widget.Button
 	save    *widget.Button
 	help    *widget.Button
-	// helpDialog is the last "How do I get access?" dialog, for tests.
-	helpDialog dialog.Dialog
+	// helpText is the last "How do I get access?" dialog's text, for tests.
+	helpText *widget.RichText
 
 	loaded  bool // the form holds the DSN in use, or the user's input
 	filling bool // load is reading the DSN in use
