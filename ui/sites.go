@@ -133,7 +133,7 @@ func (s *sitesScreen) onAdd() {
 			known[site.PlausibleID] = site.Domain
 		}
 		f.picker = &sitePicker{ui: s.ui, known: known, onPick: f.onPick}
-		content, width = container.NewBorder(nil, content, nil, nil, f.picker.buildUI()), 800
+		content, width = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), content), nil, nil, f.picker.buildUI()), 800
 	}
 	f.dlg = s.ui.newFormDialog("Add site", "Add", content, width, f.onSubmit)
 	f.dlg.submitOnEnter(f.domain, f.siteID)
