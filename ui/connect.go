@@ -58,7 +58,7 @@ type connectScreen struct {
 func (s *connectScreen) buildUI() fyne.CanvasObject {
 	u := s.ui
 	s.host, s.port = u.newEntry("127.0.0.1"), u.newEntry(core.ClickHousePort)
-	s.database, s.user = u.newEntry(core.DefaultClickHouseDatabase), u.newEntry("hookwatch")
+	s.database, s.user = u.newEntry(core.DefaultClickHouseDatabase), u.newEntry("default")
 	s.password = u.newEntry("")
 	s.password.Password = true
 	s.dsn = u.newEntry("clickhouse://hookwatch:password@127.0.0.1:9000/" + core.DefaultClickHouseDatabase)
