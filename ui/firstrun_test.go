@@ -290,3 +290,69 @@ func TestAccessStepsMatchREADME(t *testing.T) {
 		t.Fatalf("README's access steps and ui/access.md differ:\nREADME:\n%s\nui/access.md:\n%s", section, accessSteps)
 	}
 }
+
+func TestFirstRunStates(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("a poll that once reached ClickHouse skips the form", func(t *testing.T) {
+		e := newEnv(t, withClickHouse)
+		if !e.ui.first.showsConnect() {
+			t.Fatal("no connect form before any poll")
+		}
+		st := core.PollStatus{LastPollAt: time.Now(), ClickHouseError: "refused", ClickHouseSince: time.Now(), ServerVersion: "18.16.1"}
+		if err := e.svc.Triggers.SavePollStatus(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		e.refresh()
+		if e.ui.first.showsConnect() || !e.ui.first.noSite.Visible() {
+			t.Fatal("the connect form stays after a poll reached ClickHouse")
+		}
+	})
+
+	t.Run("without ClickHouse the site is typed by hand", func(t *testing.T) {
+		e := newEnv(t, withClickHouse)
+		e.tap(&testButton{e.ui.sites.onAdd})
+		f := e.ui.sites.form
+		if got := f.picker.status.Text; !strings.Contains(got, "Could not list the sites") || !strings.Contains(got, "cannot reach the server") || !f.picker.retry.Visible() {
+			t.Fatalf("picker says %q", got)
+		}
+		test.Type(f.domain, "typed.example")
+		test.Type(f.siteID, "0")
+		e.enter(f.siteID)
+		if got := f.fields.errorText("site_id"); !strings.Contains(got, "integer ≥ 1") || strings.Contains(got, "hookwatch site") {
+			t.Fatalf("site_id error %q, want the rule without a terminal command", got)
+		}
+		f.siteID.SetText("42")
+		e.enter(f.siteID)
+		sites, _ := e.svc.Sites.FindSites(ctx)
+		if len(sites) != 1 || sites[0].Domain != "typed.example" || sites[0].PlausibleID != 42 {
+			t.Fatalf("stored sites %v", sites)
+		}
+	})
+
+	t.Run("the screenshot screens show a tested connection and a picked site", func(t *testing.T) {
+		srv, db := chtest.EventsDB(t)
+		if err := srv.InsertEvents(db, firstRunEvents(time.Now().UTC())); err != nil {
+			t.Fatal(err)
+		}
+		e := newEnv(t, withClickHouse)
+		if err := e.svc.Settings.SetSetting(ctx, core.SettingClickHouseDSN, srv.DSN(db)); err != nil {
+			t.Fatal(err)
+		}
+		e.site("blog.test", 9)
+		e.refresh()
+		e.act(func() { e.ui.ShowScreen(ScreenConnect) })
+		if !e.ui.first.showsConnect() || !strings.HasPrefix(e.ui.first.connect.result.Text, "✓ Connected") {
+			t.Fatalf("connect screen shows %q", e.ui.first.connect.result.Text)
+		}
+		e.act(func() { e.ui.ShowScreen(ScreenAddSite) })
+		f := e.ui.sites.form
+		if f.domain.Text != "shop.test" || f.siteID.Text != "5" || cell(f.picker.table, 1, 4) != "blog.test" {
+			t.Fatalf("add-site screen filled %q / %q", f.domain.Text, f.siteID.Text)
+		}
+		e.act(func() { e.ui.ShowScreen(ScreenWebhooks) })
+		if e.dialogOpen() || e.ui.first.showsConnect() || e.ui.pages.Objects[0] != e.ui.siteView {
+			t.Fatal("the webhooks screen left the dialog or the connect form up")
+		}
+	})
+}

@@ -25,7 +25,7 @@ const (
 	// ClickHouse in use and tested.
 	ScreenConnect = "connect"
 	// ScreenAddSite is the add-site dialog with the sites found in
-	// ClickHouse.
+	// ClickHouse, the busiest not added yet picked.
 	ScreenAddSite = "add-site"
 )
 
@@ -72,6 +72,9 @@ func (u *UI) ShowScreen(name string) {
 		u.webhooks.showFormExample()
 	case ScreenAddSite:
 		u.sites.onAdd()
+		if f := u.sites.form; f != nil && f.picker != nil {
+			f.picker.pickFirst = true
+		}
 	}
 }
 

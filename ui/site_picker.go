@@ -26,6 +26,9 @@ type sitePicker struct {
 	// known maps the Plausible ids already added to their domains.
 	known  map[uint64]string
 	onPick func(core.DiscoveredSite)
+	// pickFirst picks the busiest site not added yet once the list is
+	// loaded: ShowScreen's example.
+	pickFirst bool
 
 	all, shown []core.DiscoveredSite
 	search     *entry
@@ -88,6 +91,14 @@ func (p *sitePicker) load() {
 		}
 		p.all = found
 		p.filter()
+		if p.pickFirst {
+			for i, d := range p.shown {
+				if p.known[d.PlausibleID] == "" {
+					p.table.Select(widget.TableCellID{Row: i, Col: 0})
+					break
+				}
+			}
+		}
 	})
 }
 
