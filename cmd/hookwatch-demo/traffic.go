@@ -81,7 +81,7 @@ func seedOtherSites(srv *chtest.Server, db string) error {
 	for _, s := range otherSites {
 		for i := range s.visits {
 			user++
-			at := now.Add(-time.Duration(rand.Int64N(int64(29*24*time.Hour)))).Add(-time.Duration(i) * time.Second)
+			at := now.Add(-time.Duration(rand.Int64N(int64(29 * 24 * time.Hour)))).Add(-time.Duration(i) * time.Second)
 			name := "pageview"
 			if i%9 == 0 {
 				name = pick("Signup", "Download")
