@@ -61,14 +61,12 @@ func TestEventsDB(t *testing.T) {
 			"country_code": "FixedString(2)", "screen_size": lc, "operating_system": lc, "browser": lc,
 			"utm_medium": "String", "utm_source": "String", "utm_campaign": "String", "utm_content": "String", "utm_term": "String",
 			"meta.key": "Array(String)", "meta.value": "Array(String)",
-			"browser_version": lc, "operating_system_version": lc, "subdivision1_code": lc, "subdivision2_code": lc,
-			"city_geoname_id": "UInt32",
+			"browser_version": lc, "operating_system_version": lc, "subdivision1_code": lc, "subdivision2_code": lc, "city_geoname_id": "UInt32",
 			"revenue_reporting_amount": "Nullable(Decimal(18, 3))", "revenue_reporting_currency": "FixedString(3)",
 			"revenue_source_amount": "Nullable(Decimal(18, 3))", "revenue_source_currency": "FixedString(3)",
 			"city": "UInt32 ALIAS", "country": "LowCardinality(FixedString(2)) ALIAS", "device": lc + " ALIAS",
 			"os": lc + " ALIAS", "os_version": lc + " ALIAS", "region": lc + " ALIAS", "screen": lc + " ALIAS",
-			"source": "String ALIAS",
-			"channel": lc, "click_id_param": lc, "scroll_depth": "UInt8", "acquisition_channel": lc + " MATERIALIZED",
+			"source": "String ALIAS", "channel": lc, "click_id_param": lc, "scroll_depth": "UInt8", "acquisition_channel": lc + " MATERIALIZED",
 			"engagement_time": "UInt32", "batch": "UInt64",
 		}
 		for col, typ := range want {
