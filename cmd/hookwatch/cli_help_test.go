@@ -73,7 +73,7 @@ func TestHelp(t *testing.T) {
 	})
 	t.Run("--log-level is documented in the root help", func(t *testing.T) {
 		code, out, _ := runArgs("--help")
-		if code != 0 || !strings.Contains(out, "--log-level") || !strings.Contains(out, "debug, info, warn or error") {
+		if code != 0 || !strings.Contains(out, "--log-level") || !strings.Contains(out, "debug|info|warn|error") {
 			t.Errorf("exit %d, help:\n%s", code, out)
 		}
 	})

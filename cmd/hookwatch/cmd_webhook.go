@@ -196,7 +196,7 @@ type webhookEditOptions struct {
 func (c *cli) webhookEditCommand() *cobra.Command {
 	var o webhookEditOptions
 	cmd := &cobra.Command{
-		Use:   "edit ID [flags]",
+		Use:   "edit ID",
 		Short: "Change a webhook; only the flags given change",
 		Long: `Change a webhook: each flag given replaces that setting, and the others
 stay. --header adds or replaces one header ('Name:' removes it) and keeps
