@@ -39,7 +39,7 @@ func TestHelp(t *testing.T) {
 			t.Errorf("help webhook add (exit %d) differs from webhook add --help:\n%s\n---\n%s", code, viaHelp, viaFlag)
 		}
 		n := 0
-		findCommand(t, "webhook", "add").Flags().VisitAll(func(f *pflag.Flag) {
+		findCommand(t, "webhook", "add").NonInheritedFlags().VisitAll(func(f *pflag.Flag) {
 			n++
 			if f.Usage == "" || !strings.Contains(viaFlag, "--"+f.Name) {
 				t.Errorf("--%s is not described", f.Name)

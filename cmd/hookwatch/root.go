@@ -63,6 +63,7 @@ func (c *cli) rootCommand() *cobra.Command {
 		c.deliveriesCommand(),
 		c.redeliverCommand(),
 		c.statusCommand(),
+		c.settingsCommand(),
 		c.versionCommand(),
 	)
 	for _, more := range extraCommands {
@@ -106,6 +107,9 @@ func (c *cli) globalFlags(root *cobra.Command) {
 // checkGlobal refuses global flag combinations that no flag parser catches
 // by itself.
 func (c *cli) checkGlobal(cmd *cobra.Command) error {
+	if err := checkSettingsEnv(); err != nil {
+		return err
+	}
 	if c.cfg.Headless && cmd.HasParent() {
 		return usagef("--headless takes no subcommand (%q given)", cmd.CommandPath())
 	}

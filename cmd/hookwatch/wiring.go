@@ -105,60 +105,6 @@ func (m *Main) Open(ctx context.Context) error {
 	return nil
 }
 
-// ClickHouseDSN resolves the DSN: flag, environment, stored setting, default.
-func (m *Main) ClickHouseDSN(ctx context.Context) string {
-	if dsn := envOr(m.Config.ClickHouseDSN, EnvClickHouse); dsn != "" {
-		return dsn
-	}
-	if m.Settings != nil {
-		if v, ok, err := m.Settings.Setting(ctx, core.SettingClickHouseDSN); err == nil && ok && v != "" {
-			return v
-		}
-	}
-	return clickhouse.DefaultDSN
-}
-
-// ClickHouseSource names the ClickHouse in use and where its DSN came from,
-// without the password, for the window's settings.
-func (m *Main) ClickHouseSource(ctx context.Context) string {
-	from := "default"
-	switch {
-	case m.Config.ClickHouseDSN != "":
-		from = "--clickhouse flag"
-	case os.Getenv(EnvClickHouse) != "":
-		from = EnvClickHouse
-	default:
-		if v, ok, err := m.Settings.Setting(ctx, core.SettingClickHouseDSN); err == nil && ok && v != "" {
-			from = "settings"
-		}
-	}
-	return clickhouse.Endpoint(m.ClickHouseDSN(ctx)) + " (from " + from + ")"
-}
-
-// PollInterval resolves the poll interval: flag, stored setting, default.
-func (m *Main) PollInterval(ctx context.Context) time.Duration {
-	if m.Config.PollInterval > 0 {
-		return m.Config.PollInterval
-	}
-	if v, ok, err := m.Settings.Setting(ctx, core.SettingPollInterval); err == nil && ok {
-		if d, err := time.ParseDuration(v); err == nil && d > 0 {
-			return d
-		}
-	}
-	return DefaultPollInterval
-}
-
-// DefaultCooldown is the cooldown a new webhook gets when none is given:
-// the one saved in the window's Settings, else core.DefaultCooldown.
-func (m *Main) DefaultCooldown(ctx context.Context) time.Duration {
-	if v, ok, err := m.Settings.Setting(ctx, core.SettingCooldown); err == nil && ok {
-		if d, err := time.ParseDuration(v); err == nil && d > 0 {
-			return d
-		}
-	}
-	return core.DefaultCooldown
-}
-
 // OpenSource connects to ClickHouse.
 func (m *Main) OpenSource(ctx context.Context) (core.TrafficSource, error) {
 	if m.Source != nil {
