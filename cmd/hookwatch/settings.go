@@ -174,14 +174,32 @@ func (m *Main) DefaultCooldown(ctx context.Context) time.Duration {
 
 // applySettings brings the running engine in line with the settings in
 // force, after watchOthers saw another process commit or the window saved
-// its settings. A new poll interval applies from the next poll.
+// its settings: a new poll interval applies from the next poll, and a new
+// ClickHouse DSN at the next poll, which does not wait out the backoff of
+// the old server's failures.
 func (m *Main) applySettings(ctx context.Context) {
 	if m.Poller == nil {
 		return
 	}
+	m.applyMu.Lock()
+	defer m.applyMu.Unlock()
 	if _, err := m.Poller.SetInterval(m.PollInterval(ctx)); err != nil {
 		m.Logger.Error("cannot apply the new poll interval", "err", err)
 	}
+	dsn := m.ClickHouseDSN(ctx)
+	if m.live == nil || dsn == m.live.DSN() {
+		return
+	}
+	src, err := clickhouse.Open(ctx, dsn)
+	if err != nil {
+		m.Logger.Error("cannot switch to the new ClickHouse; the old one stays in use", "err", err)
+		return
+	}
+	if err := m.live.swap(src, dsn); err != nil {
+		m.Logger.Warn("closing the old ClickHouse connection", "err", err)
+	}
+	m.Poller.RetryNow()
+	m.Logger.Info("clickhouse changed", "clickhouse", clickhouse.Endpoint(dsn))
 }
 
 // settingsNotifier is the SettingsService the window saves through: the

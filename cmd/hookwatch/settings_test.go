@@ -160,4 +160,24 @@ func TestSettingsApplyLive(t *testing.T) {
 			t.Error("the engine stopped")
 		}
 	})
+	t.Run("a running engine reads a newly saved clickhouse_dsn from its next poll", func(t *testing.T) {
+		srv, chdb := chtest.EventsDB(t)
+		db := filepath.Join(t.TempDir(), "hw.db")
+		mustBin(t, db, "site", "add", "example.com", "--site-id", "1")
+		mustBin(t, db, "settings", "set", "clickhouse_dsn", deadDSN)
+		mustBin(t, db, "settings", "set", "poll_interval", "1s")
+		e := startEngine(t, db)
+		eventually(t, 60*time.Second, "a failed poll of the dead DSN", func() bool {
+			ch := statusJSON(t, db).ClickHouse
+			return !ch.OK && ch.Error != ""
+		})
+		mustBin(t, db, "settings", "set", "clickhouse_dsn", srv.DSN(chdb))
+		eventually(t, 90*time.Second, "a successful poll of the new DSN", func() bool {
+			v := statusJSON(t, db)
+			return v.ClickHouse.OK && v.LastPollAt != nil
+		})
+		if len(e.logLines("clickhouse changed")) != 1 {
+			t.Errorf("the engine did not log the switch once")
+		}
+	})
 }

@@ -45,6 +45,9 @@ type Main struct {
 	Source  core.TrafficSource
 	Metrics *metrics
 
+	live    *liveSource // Source, while it is open; applySettings swaps its ClickHouse
+	applyMu sync.Mutex  // one applySettings at a time: the watch's and the window's
+
 	holder  string
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -110,12 +113,14 @@ func (m *Main) OpenSource(ctx context.Context) (core.TrafficSource, error) {
 	if m.Source != nil {
 		return m.Source, nil
 	}
-	src, err := clickhouse.Open(ctx, m.ClickHouseDSN(ctx))
+	dsn := m.ClickHouseDSN(ctx)
+	src, err := clickhouse.Open(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
-	m.Source = src
-	return src, nil
+	m.live = newLiveSource(src, dsn)
+	m.Source = m.live
+	return m.Source, nil
 }
 
 // Run takes the database's engine lease and starts the delivery engine, the
@@ -231,7 +236,7 @@ func (m *Main) Close() error {
 		if cerr := m.Source.Close(); err == nil {
 			err = cerr
 		}
-		m.Source = nil
+		m.Source, m.live = nil, nil
 	}
 	if m.DB != nil {
 		if cerr := m.DB.Close(); err == nil {
