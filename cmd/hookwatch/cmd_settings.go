@@ -26,11 +26,12 @@ default_cooldown applies to webhooks added afterwards.`
 
 func (c *cli) settingsCommand() *cobra.Command {
 	var asJSON bool
-	cmd := groupCommand("settings", "Show, get, set and unset the saved settings",
+	cmd := groupCommand("settings", "Show every setting with its value in force and where it comes from",
 		fmt.Sprintf(settingsLong, core.PollIntervalRange, core.ShortDuration(core.DefaultPollInterval),
 			core.CooldownRange, core.ShortDuration(core.DefaultCooldown)),
 		c.settingsGetCommand(), c.settingsSetCommand(), c.settingsUnsetCommand())
-	cmd.Use = "settings [--json]"
+	cmd.Use = "settings"
+	delete(cmd.Annotations, groupAnnotation)
 	// Alone, `settings` lists every key instead of asking for a subcommand.
 	cmd.RunE = func(cmd *cobra.Command, args []string) error { return c.settingsList(cmd.Context(), asJSON) }
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of {key, value, source, …}")

@@ -31,11 +31,10 @@ func readmeCommands(root *cobra.Command) string {
 			if !sub.IsAvailableCommand() || sub.Name() == "help" {
 				continue
 			}
-			if sub.HasAvailableSubCommands() {
-				walk(sub)
-				continue
+			if sub.Annotations[groupAnnotation] == "" {
+				writeWrapped(&b, synopsis(sub), sub.Short)
 			}
-			writeWrapped(&b, synopsis(sub), sub.Short)
+			walk(sub)
 		}
 	}
 	walk(root)

@@ -153,12 +153,15 @@ func argsBetween(minPos, maxPos int) cobra.PositionalArgs {
 	}
 }
 
+// groupAnnotation marks a command that does nothing but hold subcommands.
+const groupAnnotation = "hookwatch/group"
+
 // groupCommand returns a command that only holds subcommands, such as
 // `hookwatch site`. Typed alone it is a usage error listing its
 // subcommands; an unknown subcommand is one too (cobra would print help and
 // exit 0 for both).
 func groupCommand(use, short, long string, subs ...*cobra.Command) *cobra.Command {
-	g := &cobra.Command{Use: use, Short: short, Long: long}
+	g := &cobra.Command{Use: use, Short: short, Long: long, Annotations: map[string]string{groupAnnotation: "true"}}
 	g.AddCommand(subs...)
 	names := make([]string, 0, len(subs))
 	for _, s := range subs {
