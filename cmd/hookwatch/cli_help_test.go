@@ -107,6 +107,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown subcommand", []string{"webhook", "frob"}, `webhook: unknown subcommand "frob"`},
 		{"group alone", []string{"goal"}, "goal: missing subcommand (add, list, rm)"},
 		{"too many arguments", []string{"goal", "rm", "1", "2"}, `goal rm: unexpected argument "2"`},
+		{"edit with no change", []string{"webhook", "edit", "1", "--json", "--log-level", "debug"}, "webhook edit: give at least one flag to change"},
 		{"headless with a subcommand", []string{"--headless", "status"}, "--headless takes no subcommand"},
 		{"bad log format", []string{"--log-format", "xml", "status"}, `log_format: must be text or json, not "xml"`},
 		{"bad log level", []string{"--log-level", "loud", "status"}, `log_level: must be debug, info, warn or error`},

@@ -61,10 +61,15 @@ func (o *webhookOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.json, "json", false, "print the webhook as JSON")
 }
 
-// flagsSet returns the names of the flags given on cmd's command line.
+// flagsSet returns the names of cmd's own flags given on the command line;
+// global flags such as --db are left out.
 func flagsSet(cmd *cobra.Command) map[string]bool {
 	set := map[string]bool{}
-	cmd.Flags().Visit(func(f *pflag.Flag) { set[f.Name] = true })
+	cmd.LocalFlags().VisitAll(func(f *pflag.Flag) {
+		if f.Changed {
+			set[f.Name] = true
+		}
+	})
 	return set
 }
 
