@@ -61,10 +61,15 @@ func (o *webhookOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.json, "json", false, "print the webhook as JSON")
 }
 
-// flagsSet returns the names of the flags given on cmd's command line.
+// flagsSet returns the names of cmd's own flags given on the command line;
+// global flags such as --db are left out.
 func flagsSet(cmd *cobra.Command) map[string]bool {
 	set := map[string]bool{}
-	cmd.Flags().Visit(func(f *pflag.Flag) { set[f.Name] = true })
+	cmd.LocalFlags().VisitAll(func(f *pflag.Flag) {
+		if f.Changed {
+			set[f.Name] = true
+		}
+	})
 	return set
 }
 
@@ -196,7 +201,7 @@ type webhookEditOptions struct {
 func (c *cli) webhookEditCommand() *cobra.Command {
 	var o webhookEditOptions
 	cmd := &cobra.Command{
-		Use:   "edit ID [flags]",
+		Use:   "edit ID",
 		Short: "Change a webhook; only the flags given change",
 		Long: `Change a webhook: each flag given replaces that setting, and the others
 stay. --header adds or replaces one header ('Name:' removes it) and keeps

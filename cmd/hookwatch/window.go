@@ -50,7 +50,7 @@ func (c *cli) runWindow(ctx context.Context) error {
 		Webhooks:        m.Webhooks,
 		Deliveries:      m.Deliveries,
 		Triggers:        m.Triggers,
-		Settings:        m.Settings,
+		Settings:        settingsNotifier{m.Settings, m.applySettings},
 		SendTest:        m.Engine.SendTest,
 		TestConnection:  ch.TestClickHouse,
 		ClickHouse:      ch,

@@ -93,7 +93,7 @@ func (p *Poller) failed(ctx context.Context, err error, dur time.Duration) error
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	p.fails++
-	wait := backoff(p.fails, p.cfg.Interval)
+	wait := backoff(p.fails, p.Interval())
 	local := p.cfg.Now()
 	p.retryAt = local.Add(wait)
 	if !IsSourceError(err) {

@@ -109,6 +109,10 @@ type Poller struct {
 	// stops waiting for it; running counts those polls.
 	polls   context.Context
 	running sync.WaitGroup
+
+	// sched holds the running scheduler and its job, so SetInterval can
+	// reschedule; interval is the current time between polls (see interval.go).
+	sched scheduled
 }
 
 // New returns a Poller for cfg, filling its defaults.
@@ -146,7 +150,9 @@ func New(cfg Config) *Poller {
 	if cfg.Notify == nil {
 		cfg.Notify = func() {}
 	}
-	return &Poller{cfg: cfg, log: cfg.Logger.With("component", "poll")}
+	p := &Poller{cfg: cfg, log: cfg.Logger.With("component", "poll")}
+	p.sched.interval = cfg.Interval
+	return p
 }
 
 // Run polls every Interval until ctx is done, then waits (at most
@@ -161,22 +167,22 @@ func (p *Poller) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("poll: new scheduler: %w", err)
 	}
-	_, err = s.NewJob(
-		gocron.DurationJob(p.cfg.Interval),
+	job, err := s.NewJob(
+		gocron.DurationJob(p.Interval()),
 		gocron.NewTask(p.tick),
-		gocron.WithName("poll"),
-		gocron.WithSingletonMode(gocron.LimitModeReschedule),
-		gocron.WithStartAt(gocron.WithStartImmediately()),
+		append(jobOptions(), gocron.WithStartAt(gocron.WithStartImmediately()))...,
 	)
 	if err != nil {
 		_ = s.Shutdown()
 		return fmt.Errorf("poll: new job: %w", err)
 	}
+	p.sched.started(s, job)
+	defer p.sched.stopped()
 	polls, cancelPolls := context.WithCancel(context.WithoutCancel(ctx))
 	p.mu.Lock()
 	p.polls = polls
 	p.mu.Unlock()
-	p.log.Info("poller started", "interval", p.cfg.Interval, "settle_delay", p.cfg.SettleDelay)
+	p.log.Info("poller started", "interval", p.Interval(), "settle_delay", p.cfg.SettleDelay)
 	s.Start()
 	<-ctx.Done()
 	err = s.Shutdown()
