@@ -24,7 +24,7 @@ const (
 const usageText = `usage:
   hookwatch [--db PATH] [--clickhouse DSN]                 open the window
   hookwatch --headless [--db PATH] [--clickhouse DSN] [--poll-interval 10s]
-            [--listen ADDR] [--log-format text|json] [--keep-attempts 720h]
+            [--late-horizon 2m] [--listen ADDR] [--log-format text|json] [--keep-attempts 720h]
   hookwatch site add DOMAIN --site-id N [--json]
   hookwatch site list [--json]
   hookwatch site discover [--json]
@@ -118,7 +118,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	fs.StringVar(&c.cfg.ClickHouseDSN, "clickhouse", "", "ClickHouse `DSN` (env "+EnvClickHouse+")")
 	fs.BoolVar(&c.cfg.Headless, "headless", false, "run the engine without a window")
 	fs.DurationVar(&c.cfg.PollInterval, "poll-interval", 0, "how often to poll ClickHouse (default 10s)")
-	fs.DurationVar(&c.cfg.SettleDelay, "settle-delay", 0, "how far goal windows stay behind ClickHouse's now() (default 10s)")
+	c.lateHorizonFlags(fs, &c.cfg.LateHorizon)
 	fs.StringVar(&c.cfg.Listen, "listen", "", "serve /healthz and /metrics on `ADDR`")
 	fs.StringVar(&c.cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")

@@ -12,12 +12,13 @@ type Config struct {
 	DBPath        string
 	ClickHouseDSN string
 	PollInterval  time.Duration
-	SettleDelay   time.Duration
-	Headless      bool
-	Listen        string
-	LogFormat     string
-	LogLevel      string
-	DrainTimeout  time.Duration
+	// LateHorizon is --late-horizon (0: core.DefaultLateHorizon).
+	LateHorizon  time.Duration
+	Headless     bool
+	Listen       string
+	LogFormat    string
+	LogLevel     string
+	DrainTimeout time.Duration
 	// KeepAttempts is how long the attempt log is kept (0: 30 days).
 	KeepAttempts time.Duration
 	// Retry holds the hidden --retry-schedule and --request-timeout.
