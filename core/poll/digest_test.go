@@ -29,14 +29,26 @@ func (e *env) seed(c core.PollCommit) {
 }
 
 // waitBucketRoom waits, if need be, for the next digest bucket of length d
-// so that at least room of the current one is left after the first goal
-// watermark (ClickHouse's now minus the tests' one-second settle delay).
+// so that at least room of the current one is left after ClickHouse's now.
 func (e *env) waitBucketRoom(d, room time.Duration) {
 	e.t.Helper()
 	now := e.chNow()
-	_, end := core.DigestBucket(now.Add(-time.Second), d)
+	_, end := core.DigestBucket(now, d)
 	if end.Sub(now) < room {
-		time.Sleep(end.Sub(now) + 2*time.Second)
+		e.pollClock(end)
+	}
+}
+
+// pollClock waits until ClickHouse's clock reaches t, at most 20 s more
+// than the wait should take.
+func (e *env) pollClock(t time.Time) {
+	e.t.Helper()
+	deadline := time.Now().Add(time.Until(t) + 20*time.Second)
+	for e.chNow().Before(t) {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("ClickHouse's clock did not reach %v", t)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -67,29 +79,36 @@ func TestGoalDigest(t *testing.T) {
 	digest := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventGoal}, DigestInterval: time.Minute})
 	chat := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventGoal},
 		Format: core.FormatSlack, DigestInterval: time.Minute})
+	const horizon = 2 * time.Second // digests due 2 s after their interval
+	poller := func() *poll.Poller {
+		cfg := e.config(e.src)
+		cfg.LateHorizon = horizon
+		return poll.New(cfg)
+	}
 
 	e.waitBucketRoom(time.Minute, 20*time.Second)
 	// Completions from before the goal is first seen, in the same bucket
 	// or the one before: never reported.
 	e.insert(goalEvents(pid, e.chNow().Add(-3*time.Second), "Signup", "/", 1, 4)...)
-	p := e.poller()
+	p := poller()
+	before := e.chNow()
 	e.pollOnce(p)
-	first := e.watermarks()[signup.ID]
-	_, bucketEnd := core.DigestBucket(first, time.Minute)
 	dk, ck := core.DigestKey{WebhookID: digest.ID, GoalID: signup.ID}, core.DigestKey{WebhookID: chat.ID, GoalID: signup.ID}
+	marks := e.digestMarks()
+	first := marks[dk]
+	_, bucketEnd := core.DigestBucket(first, time.Minute)
 	t.Run("marks each digest webhook's goal where the goal was first seen", func(t *testing.T) {
-		want := map[core.DigestKey]time.Time{dk: first, ck: first}
-		if got := e.digestMarks(); !sameMarks(got, want) {
-			t.Errorf("digest marks = %v; want %v", got, want)
+		if first.Before(before) || first.After(e.chNow()) || !marks[ck].Equal(first) || len(marks) != 2 {
+			t.Errorf("digest marks = %v; want both at the first poll, from %v", marks, before)
 		}
 	})
 
-	// Completions in three poll windows, with a restart between them; user
-	// 10 completes twice, in different windows.
+	// Completions in several polls, with a restart between them; user 10
+	// completes twice.
 	e.insert(goalEvents(pid, first, "Signup", "/", 10, 3)...)
-	e.pollPast(p, first, signup)
+	e.pollPast(p, first)
 	e.restart()
-	p = e.poller()
+	p = poller()
 	at := e.chNow()
 	e.insert(goalEvents(pid, at, "Signup", "/", 20, 2)...)
 	e.insert(goalEvents(pid, at, "Signup", "/", 10, 1)...)
@@ -97,24 +116,15 @@ func TestGoalDigest(t *testing.T) {
 		t.Fatalf("setup: inserted at %v, after the bucket's end %v", at, bucketEnd)
 	}
 	const n, visitors = 6, 5
-	t.Run("sends no digest before its interval ends", func(t *testing.T) {
-		e.pollPast(p, at, signup)
-		if wm := e.watermarks()[signup.ID]; !wm.Before(bucketEnd) {
-			t.Skipf("the interval ended (watermark %v) before this check", wm)
-		}
-		if ds := e.delivered(digest.ID); len(ds) != 0 {
-			t.Errorf("digest webhook got %d deliveries before the interval ended", len(ds))
-		}
-	})
-
-	deadline := time.Now().Add(bucketEnd.Sub(at) + 20*time.Second)
-	for !e.watermarks()[signup.ID].After(bucketEnd) {
-		if time.Now().After(deadline) {
-			t.Fatalf("goal watermark did not pass %v", bucketEnd)
-		}
-		time.Sleep(500 * time.Millisecond)
-		e.pollOnce(p)
+	e.pollPast(p, at)
+	if e.chNow().Before(bucketEnd.Add(horizon)) {
+		t.Run("sends no digest before its interval ends", func(t *testing.T) {
+			if ds := e.delivered(digest.ID); len(ds) != 0 {
+				t.Errorf("digest webhook got %d deliveries before the interval ended", len(ds))
+			}
+		})
 	}
+	e.pollClock(bucketEnd.Add(horizon))
 	e.pollOnce(p)
 
 	t.Run("sends one message with every completion of the interval", func(t *testing.T) {
@@ -143,7 +153,7 @@ func TestGoalDigest(t *testing.T) {
 			t.Errorf("Slack text = %q; want %q", got, want)
 		}
 	})
-	t.Run("keeps sending each window to the webhook without a digest", func(t *testing.T) {
+	t.Run("keeps sending each poll's gain to the webhook without a digest", func(t *testing.T) {
 		gs := decodeGoals(t, e.delivered(live.ID))
 		if got := completions(gs, "Signup"); got != n || len(gs) < 2 {
 			t.Errorf("webhook without digest got %d completions in %d messages; want %d in at least 2", got, len(gs), n)
@@ -171,7 +181,7 @@ func TestGoalDigestCatchUp(t *testing.T) {
 	const d = 5 * time.Minute
 	from, _ := core.DigestBucket(e.chNow().Add(-2*time.Hour), d)
 	k := core.DigestKey{WebhookID: hook.ID, GoalID: g.ID}
-	e.seed(core.PollCommit{Watermarks: map[int64]time.Time{g.ID: from}, DigestMarks: map[core.DigestKey]time.Time{k: from}})
+	e.seed(core.PollCommit{Goals: map[int64]core.GoalState{g.ID: {Open: from, Recount: from}}, DigestMarks: map[core.DigestKey]time.Time{k: from}})
 	bucket := func(i int) time.Time { return from.Add(time.Duration(i) * d) }
 	e.insert(goalEvents(pid, bucket(0).Add(30*time.Second), "Signup", "/", 1, 1)...)
 	e.insert(goalEvents(pid, bucket(3).Add(4*time.Minute), "Signup", "/", 10, 2)...)
@@ -222,21 +232,21 @@ func TestGoalDigestCatchUp(t *testing.T) {
 // from the state an earlier run left.
 func TestGoalDigestChanges(t *testing.T) {
 	const d = 5 * time.Minute
-	t.Run("starts a new digest at the goal's watermark, not before", func(t *testing.T) {
+	t.Run("starts a new digest where it is first seen, not before", func(t *testing.T) {
 		e := newEnv(t)
 		const pid = 63
 		site := e.site("new-digest.example", pid)
 		g := e.goal(&core.Goal{SiteID: site.ID, EventName: "Signup"})
-		b, end := core.DigestBucket(e.chNow().Add(-30*time.Minute), d)
-		wm := b.Add(2 * time.Minute)
-		e.seed(core.PollCommit{Watermarks: map[int64]time.Time{g.ID: wm}})
 		hook := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventGoal}, DigestInterval: d})
-		e.insert(goalEvents(pid, b.Add(time.Minute), "Signup", "/", 1, 4)...) // before the watermark
-		e.insert(goalEvents(pid, wm, "Signup", "/", 10, 2)...)
+		e.insert(goalEvents(pid, e.chNow().Add(-time.Minute), "Signup", "/", 1, 4)...)
+		before := e.chNow()
 		e.pollOnce(e.poller())
-		gs := decodeGoals(t, e.delivered(hook.ID))
-		if len(gs) != 1 || gs[0].Completions != 2 || !gs[0].PeriodStart.Equal(wm) || !gs[0].PeriodEnd.Equal(end) {
-			t.Errorf("digests = %+v; want one of 2 completions over %v–%v", gs, wm, end)
+		mark := e.digestMarks()[core.DigestKey{WebhookID: hook.ID, GoalID: g.ID}]
+		if mark.Before(before) || mark.After(e.chNow()) {
+			t.Errorf("mark = %v; want the first poll's time, from %v", mark, before)
+		}
+		if ds := e.delivered(hook.ID); len(ds) != 0 {
+			t.Errorf("deliveries = %v; want none of the past", types(ds))
 		}
 	})
 	t.Run("continues from the mark when the interval changed", func(t *testing.T) {
@@ -249,7 +259,7 @@ func TestGoalDigestChanges(t *testing.T) {
 		// The mark an interval of 2 minutes left, not on a 5-minute line.
 		mark := b.Add(2 * time.Minute)
 		k := core.DigestKey{WebhookID: hook.ID, GoalID: g.ID}
-		e.seed(core.PollCommit{Watermarks: map[int64]time.Time{g.ID: end.Add(d)}, DigestMarks: map[core.DigestKey]time.Time{k: mark}})
+		e.seed(core.PollCommit{DigestMarks: map[core.DigestKey]time.Time{k: mark}})
 		e.insert(goalEvents(pid, b.Add(time.Minute), "Signup", "/", 1, 4)...) // reported before the change
 		e.insert(goalEvents(pid, mark, "Signup", "/", 10, 2)...)
 		e.insert(goalEvents(pid, end, "Signup", "/", 20, 3)...)
@@ -260,7 +270,7 @@ func TestGoalDigestChanges(t *testing.T) {
 			t.Errorf("digests = %+v; want 2 completions over %v–%v, then 3 over the next 5 minutes", gs, mark, end)
 		}
 	})
-	t.Run("sends the counted rest when the digest is turned off, then windows", func(t *testing.T) {
+	t.Run("sends the rest when the digest is turned off, then each poll's gain", func(t *testing.T) {
 		e := newEnv(t)
 		const pid = 65
 		site := e.site("off-digest.example", pid)
@@ -272,16 +282,23 @@ func TestGoalDigestChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		now := e.chNow()
-		mark, wm := now.Add(-20*time.Minute), now.Add(-10*time.Minute)
+		mark := now.Add(-20 * time.Minute)
 		k, kOff := core.DigestKey{WebhookID: hook.ID, GoalID: g.ID}, core.DigestKey{WebhookID: off.ID, GoalID: g.ID}
-		e.seed(core.PollCommit{Watermarks: map[int64]time.Time{g.ID: wm}, DigestMarks: map[core.DigestKey]time.Time{k: mark, kOff: mark}})
+		e.seed(core.PollCommit{DigestMarks: map[core.DigestKey]time.Time{k: mark, kOff: mark}})
 		e.insert(goalEvents(pid, mark.Add(time.Minute), "Signup", "/", 1, 2)...)
-		e.insert(goalEvents(pid, wm.Add(time.Minute), "Signup", "/", 10, 3)...)
-		e.pollOnce(e.poller())
+		e.insert(goalEvents(pid, now.Add(-10*time.Second), "Signup", "/", 10, 3)...)
+		p := e.poller()
+		e.pollOnce(p)
+		after := e.chNow()
 		gs := decodeGoals(t, e.delivered(hook.ID))
-		if len(gs) != 2 || gs[0].Completions != 2 || !gs[0].PeriodStart.Equal(mark) || !gs[0].PeriodEnd.Equal(wm) ||
-			gs[1].Completions != 3 || !gs[1].PeriodStart.Equal(wm) {
-			t.Errorf("deliveries = %+v; want the 2 completions since the mark, then a window of 3", gs)
+		if len(gs) != 1 || gs[0].Completions != 5 || !gs[0].PeriodStart.Equal(mark) || gs[0].PeriodEnd.Before(now) || gs[0].PeriodEnd.After(after) {
+			t.Errorf("deliveries = %+v; want one last digest of the 5 completions since the mark", gs)
+		}
+		e.insert(goalEvents(pid, after, "Signup", "/", 20, 1)...)
+		e.pollPast(p, after)
+		gs = decodeGoals(t, e.delivered(hook.ID))
+		if len(gs) != 2 || gs[1].Completions != 1 {
+			t.Errorf("deliveries = %+v; want the digest, then a goal.completed of the 1 new completion", gs)
 		}
 		if ds := e.delivered(off.ID); len(ds) != 0 {
 			t.Errorf("disabled webhook got %d deliveries", len(ds))
