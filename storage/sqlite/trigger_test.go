@@ -118,9 +118,9 @@ func TestTriggerStore(t *testing.T) {
 		g := mustGoal(t, db, "example.com", "Signup")
 		store := sqlite.NewTriggerStore(db)
 		err := store.CommitPoll(ctx, core.PollCommit{
-			Alerts:     map[core.AlertKey]core.AlertState{{WebhookID: w.ID, Type: core.EventSpike}: {Firing: true, LastFired: t0}},
-			Goals:      map[int64]core.GoalState{g.ID: {Open: t0}},
-			Reported:   map[core.BucketKey]uint64{{GoalID: g.ID, Start: t0.Unix()}: 1},
+			Alerts:   map[core.AlertKey]core.AlertState{{WebhookID: w.ID, Type: core.EventSpike}: {Firing: true, LastFired: t0}},
+			Goals:    map[int64]core.GoalState{g.ID: {Open: t0}},
+			Reported: map[core.BucketKey]uint64{{GoalID: g.ID, Start: t0.Unix()}: 1},
 			Deliveries: []core.NewDelivery{
 				{WebhookID: w.ID, EventKey: "ok", EventType: core.EventGoal, Payload: []byte(`{}`)},
 				{WebhookID: w.ID, EventKey: "", EventType: core.EventGoal, Payload: []byte(`{}`)}, // refused
@@ -148,9 +148,9 @@ func TestTriggerStore(t *testing.T) {
 		g := mustGoal(t, db, "example.com", "Signup")
 		store := sqlite.NewTriggerStore(db)
 		err := store.CommitPoll(ctx, core.PollCommit{
-			Alerts:     map[core.AlertKey]core.AlertState{{WebhookID: 77, Type: core.EventSpike}: {Firing: true}},
-			Goals:      map[int64]core.GoalState{88: {Open: t0}},
-			Reported:   map[core.BucketKey]uint64{{GoalID: 88, Start: t0.Unix()}: 1},
+			Alerts:   map[core.AlertKey]core.AlertState{{WebhookID: 77, Type: core.EventSpike}: {Firing: true}},
+			Goals:    map[int64]core.GoalState{88: {Open: t0}},
+			Reported: map[core.BucketKey]uint64{{GoalID: 88, Start: t0.Unix()}: 1},
 			DigestMarks: map[core.DigestKey]time.Time{
 				{WebhookID: 77, GoalID: g.ID}: t0,
 				{WebhookID: w.ID, GoalID: 88}: t0,
