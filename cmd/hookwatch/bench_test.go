@@ -428,10 +428,10 @@ type benchProc struct {
 
 	mu          sync.Mutex
 	firstPollAt time.Time
-	ready       time.Time // the "hookwatch started" record
+	ready       time.Time      // the "hookwatch started" record
 	polls       []float64      // durations of completed polls, ms
 	spans       [][2]time.Time // start and end of completed polls
-	tail        []string  // the last log lines, for failure reports
+	tail        []string       // the last log lines, for failure reports
 }
 
 func startBenchProc(tb testing.TB, db string, args ...string) *benchProc {
