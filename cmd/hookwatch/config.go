@@ -12,13 +12,12 @@ type Config struct {
 	DBPath        string
 	ClickHouseDSN string
 	PollInterval  time.Duration
-	// LateHorizon is --late-horizon (0: core.DefaultLateHorizon).
-	LateHorizon  time.Duration
-	Headless     bool
-	Listen       string
-	LogFormat    string
-	LogLevel     string
-	DrainTimeout time.Duration
+	LateHorizon   time.Duration // 0: core.DefaultLateHorizon
+	Headless      bool
+	Listen        string
+	LogFormat     string
+	LogLevel      string
+	DrainTimeout  time.Duration
 	// KeepAttempts is how long the attempt log is kept (0: 30 days).
 	KeepAttempts time.Duration
 	// Retry holds the hidden --retry-schedule and --request-timeout.

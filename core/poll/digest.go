@@ -78,7 +78,7 @@ func (c *cycle) planDigests(r *goalResult) *digestPlan {
 				r.marks[k] = mark
 			}
 			for range MaxDigestBuckets {
-				_, end := core.DigestBucket(mark, h.DigestInterval)
+				_, end := core.DigestBucket(mark, c.p.digestBucket(h))
 				if end.After(settled) {
 					break
 				}
@@ -124,6 +124,15 @@ func (c *cycle) countDigests(ctx context.Context, r *goalResult, d *digestPlan) 
 	}
 	r.deliveries = append(r.deliveries, windows...)
 	return nil
+}
+
+// digestBucket is the length of h's digest buckets: its DigestInterval,
+// unless a test set Config.digestBucket.
+func (p *Poller) digestBucket(h *core.Webhook) time.Duration {
+	if p.cfg.digestBucket > 0 {
+		return p.cfg.digestBucket
+	}
+	return h.DigestInterval
 }
 
 // countDigest counts the goals of items over one window, in one query
