@@ -46,10 +46,11 @@ type cycle struct {
 
 // PollOnce runs one poll cycle: it reads the configuration and trigger
 // state, asks ClickHouse, and commits the alert states, goal states and
-// reported buckets, digest marks, deliveries and status in one transaction, then calls Notify. When
-// ClickHouse fails it changes no trigger state, only saves the failing
-// status, and returns an error for which IsSourceError holds. Cycles never
-// overlap; the scheduler's backoff does not apply to direct calls.
+// reported buckets, digest marks, deliveries and status in one
+// transaction, then calls Notify. When ClickHouse fails it changes no
+// trigger state, only saves the failing status, and returns an error for
+// which IsSourceError holds. Cycles never overlap; the scheduler's backoff
+// does not apply to direct calls.
 func (p *Poller) PollOnce(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
