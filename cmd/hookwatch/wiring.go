@@ -149,7 +149,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Triggers:    m.Triggers,
 		Notify:      m.Engine.Notify,
 		Interval:    m.PollInterval(ctx),
-		SettleDelay: m.Config.SettleDelay,
+		LateHorizon: m.Config.LateHorizon,
 		Logger:      m.Logger,
 		OnPoll:      m.observePoll,
 	})
