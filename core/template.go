@@ -186,6 +186,8 @@ func executeBounded(t *template.Template, data any) ([]byte, error) {
 // the line and, for execution errors, the column.
 var templatePlace = regexp.MustCompile(`^template: body:(\d+)(?::(\d+))?: (?:executing "body" (at <[^>]*>): )?`)
 
+var unclosedAt = regexp.MustCompile(`^unclosed action started at body:(\d+)`)
+
 // templateErrorPlace splits a text/template error into its line, column
 // (0 when not known) and message.
 func templateErrorPlace(err error) (line, col int, msg string) {
@@ -198,8 +200,16 @@ func templateErrorPlace(err error) (line, col int, msg string) {
 		return 0, 0, s
 	}
 	line, _ = strconv.Atoi(m[1])
-	col, _ = strconv.Atoi(m[2])
+	if m[2] != "" {
+		col, _ = strconv.Atoi(m[2])
+		col++ // text/template counts from 0, the JSON check and editors from 1
+	}
 	msg = s[len(m[0]):]
+	if u := unclosedAt.FindStringSubmatch(msg); u != nil {
+		// Reported where the text ended; the user needs where it began.
+		line, _ = strconv.Atoi(u[1])
+		msg = "unclosed action"
+	}
 	if m[3] != "" {
 		msg = m[3] + ": " + msg
 	}
@@ -219,11 +229,7 @@ func checkJSON(body []byte) error {
 		off = int(se.Offset)
 	}
 	line, col := lineCol(body, off)
-	msg := err.Error()
-	if se == nil {
-		msg = "it ends before the JSON value does"
-	}
-	return fmt.Errorf("line %d, column %d: %s", line, col, msg)
+	return fmt.Errorf("line %d, column %d: %v", line, col, err)
 }
 
 // lineCol is the 1-based line and column (in runes) of byte offset off:
