@@ -41,8 +41,8 @@ func newWebhookBody(f *webhookForm) *webhookBody {
 // buildUI lays the section out; its inputs join ff, so that a core error on
 // "template" or "content_type" shows beside them.
 func (b *webhookBody) buildUI(ff *fieldForm) fyne.CanvasObject {
-	tpl := ff.add("Template", b.template, "Go text/template over the standard payload: {{.type}}, {{.data.site}}; helpers json, default, upper, lower, truncate, date, sentence", "template")
-	ct := ff.add("Content type", b.contentType, "Sent as Content-Type; a JSON type must get valid JSON", "content_type")
+	tpl := ff.add("Template", b.template, "text/template over the payload: {{.data.site}}, {{json (sentence .)}}", "template")
+	ct := ff.add("Content type", b.contentType, "A JSON type must render valid JSON", "content_type")
 	b.editor = container.NewVBox(ff.form(tpl, ct))
 	scroll := container.NewScroll(b.preview)
 	scroll.SetMinSize(fyne.NewSize(0, 200))
