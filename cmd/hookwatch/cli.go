@@ -34,13 +34,15 @@ const usageText = `usage:
   hookwatch goal rm ID
   hookwatch webhook add DOMAIN URL [--events traffic.spike,traffic.drop,goal.completed]
             [--spike-threshold N] [--drop-threshold N] [--goals NAME,...] [--secret whsec_...]
-            [--allow-private] [--cooldown 12h] [--send-resolved] [--format standard|slack|discord]
-            [--header 'Name: value']... [--digest 15m] [--json]
+            [--allow-private] [--cooldown 12h] [--send-resolved]
+            [--format standard|slack|discord|teams|googlechat|ntfy|template]
+            [--template FILE|-] [--content-type TYPE] [--header 'Name: value']... [--digest 15m] [--json]
   hookwatch webhook list [DOMAIN] [--json]
   hookwatch webhook edit ID [--url URL] [the flags of add]
   hookwatch webhook enable ID | disable ID | rm ID
   hookwatch webhook rotate-secret ID [--json]
   hookwatch webhook test ID [--json]
+  hookwatch webhook preview ID [--event TYPE]
   hookwatch deliveries [--webhook ID] [--status S] [--limit N] [--json]
   hookwatch redeliver DELIVERY_ID
   hookwatch status [--json]

@@ -15,12 +15,9 @@ import (
 // so receivers can switch without dropping a delivery.
 const rotateOverlap = 24 * time.Hour
 
-// chatDigest is the goal digest interval a chat webhook gets unless told.
-const chatDigest = 15 * time.Minute
-
 func (c *cli) webhookCmd(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usagef("webhook: missing subcommand (add, list, edit, enable, disable, rm, rotate-secret, test)")
+		return usagef("webhook: missing subcommand (add, list, edit, enable, disable, rm, rotate-secret, test, preview)")
 	}
 	rest := args[1:]
 	switch args[0] {
@@ -40,6 +37,18 @@ func (c *cli) webhookCmd(ctx context.Context, args []string) error {
 		return c.webhookRotate(ctx, rest)
 	case "test":
 		return c.webhookTest(ctx, rest)
+	case "preview":
+		fs := newFlagSet("webhook preview")
+		event := fs.String("event", "", "event type to preview (default: the webhook's first)")
+		pos, err := c.parseArgs(fs, rest, 1, 1)
+		if err != nil {
+			return err
+		}
+		id, err := idArg("id", pos[0])
+		if err != nil {
+			return err
+		}
+		return c.webhookPreview(ctx, previewOptions{id: id, event: core.EventType(*event)})
 	}
 	return usagef("webhook: unknown subcommand %q", args[0])
 }
@@ -54,6 +63,8 @@ type webhookFlags struct {
 	cooldown     *time.Duration
 	sendResolved *bool
 	format       *string
+	template     *string
+	contentType  *string
 	headers      []string
 	digest       *time.Duration
 	asJSON       *bool
@@ -69,7 +80,9 @@ func (c *cli) newWebhookFlags(name string) *webhookFlags {
 	f.allowPrivate = fs.Bool("allow-private", false, "allow private and loopback addresses (LAN services)")
 	f.cooldown = c.durationFlag(fs, "cooldown", "least time between two firings of a traffic alert (default 12h)")
 	f.sendResolved = fs.Bool("send-resolved", false, "also send traffic.*.resolved when an alert clears")
-	f.format = fs.String("format", "", "body format: standard, slack or discord")
+	f.format = fs.String("format", "", "body format: "+formatList())
+	f.template = fs.String("template", "", "text/template `FILE` of the body, - for standard input (the template format)")
+	f.contentType = fs.String("content-type", "", "Content-Type of a template's body (default "+core.DefaultContentType+")")
 	fs.Func("header", "custom header 'Name: value' (repeatable; 'Name:' removes it on edit)", func(s string) error {
 		f.headers = append(f.headers, s)
 		return nil
@@ -151,10 +164,13 @@ func (c *cli) webhookAdd(ctx context.Context, args []string) error {
 	if w.Headers, err = applyHeaders(nil, f.headers); err != nil {
 		return err
 	}
+	if err := c.templateFlags(f, set, w); err != nil {
+		return err
+	}
 	if set["digest"] {
 		w.DigestInterval = *f.digest
-	} else if w.Format == core.FormatSlack || w.Format == core.FormatDiscord {
-		w.DigestInterval = chatDigest
+	} else {
+		w.DigestInterval = w.Format.DefaultDigest()
 	}
 	m, err := c.open(ctx)
 	if err != nil {
@@ -170,7 +186,7 @@ func (c *cli) webhookAdd(ctx context.Context, args []string) error {
 		return c.printJSON(newWebhookView(w, true))
 	}
 	fmt.Fprintf(c.stdout, "webhook %d added for %s → %s\nevents: %s\nsecret: %s\n(the secret is shown only now; receivers use it to verify the webhook-signature header)\n",
-		w.ID, w.Site, w.URL, eventList(w.Events), w.Secret)
+		w.ID, w.Site, w.DisplayURL(), eventList(w.Events), w.Secret)
 	return nil
 }
 
@@ -240,6 +256,9 @@ func (c *cli) webhookEdit(ctx context.Context, args []string) error {
 	}
 	if set["digest"] {
 		upd.DigestInterval = f.digest
+	}
+	if err := c.templateEdit(f, set, &upd); err != nil {
+		return err
 	}
 	w, err := m.Webhooks.UpdateWebhook(ctx, id, upd)
 	if err != nil {
@@ -349,7 +368,7 @@ func (c *cli) webhookList(ctx context.Context, args []string) error {
 		} else if !w.FailingSince.IsZero() {
 			state = "failing since " + fmtTime(w.FailingSince)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.Site, w.URL, eventList(w.Events), w.Format, state)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.Site, w.DisplayURL(), eventList(w.Events), w.Format, state)
 	}
 	return tw.Flush()
 }
@@ -362,10 +381,13 @@ func eventList(ev []core.EventType) string {
 	return strings.Join(s, ",")
 }
 
-// webhookView is a webhook as the CLI prints it: durations as text, header
-// names without their values, and the secret only when it was just made.
+// webhookView is a webhook as the CLI prints it: the URL without its
+// secret (core.RedactURL), durations as text, header names without their
+// values, and the secret only when it was just made.
 type webhookView struct {
 	*core.Webhook
+	URL            string   `json:"url"`
+	ContentType    string   `json:"content_type"`
 	Cooldown       string   `json:"cooldown"`
 	DigestInterval string   `json:"digest_interval"`
 	Headers        []string `json:"headers"`
@@ -373,7 +395,7 @@ type webhookView struct {
 }
 
 func newWebhookView(w *core.Webhook, withSecret bool) webhookView {
-	v := webhookView{Webhook: w, Cooldown: w.Cooldown.String(), DigestInterval: w.DigestInterval.String(), Headers: w.HeaderNames()}
+	v := webhookView{Webhook: w, URL: w.DisplayURL(), ContentType: w.ContentType(), Cooldown: w.Cooldown.String(), DigestInterval: w.DigestInterval.String(), Headers: w.HeaderNames()}
 	if w.Goals == nil {
 		w.Goals = []string{}
 	}
@@ -381,4 +403,62 @@ func newWebhookView(w *core.Webhook, withSecret bool) webhookView {
 		v.Secret = w.Secret
 	}
 	return v
+}
+
+func formatList() string {
+	s := make([]string, len(core.Formats))
+	for i, f := range core.Formats {
+		s[i] = string(f)
+	}
+	return strings.Join(s, ", ")
+}
+
+// templateFlags sets a new webhook's template and content type from the
+// flags. --template alone implies the template format.
+func (c *cli) templateFlags(f *webhookFlags, set map[string]bool, w *core.Webhook) error {
+	if set["template"] {
+		tpl, err := c.readTemplate(*f.template)
+		if err != nil {
+			return err
+		}
+		w.Template = tpl
+		if !set["format"] {
+			w.Format = core.FormatTemplate
+		}
+	}
+	if set["content-type"] {
+		w.TemplateContentType = strings.TrimSpace(*f.contentType)
+	}
+	return nil
+}
+
+// templateEdit adds the template flags to an edit. Moving a webhook to
+// another format drops its template and content type, which only the
+// template format takes.
+func (c *cli) templateEdit(f *webhookFlags, set map[string]bool, upd *core.WebhookUpdate) error {
+	if set["template"] {
+		tpl, err := c.readTemplate(*f.template)
+		if err != nil {
+			return err
+		}
+		upd.Template = &tpl
+		if upd.Format == nil {
+			tf := core.FormatTemplate
+			upd.Format = &tf
+		}
+	}
+	if set["content-type"] {
+		ct := strings.TrimSpace(*f.contentType)
+		upd.ContentType = &ct
+	}
+	if upd.Format != nil && *upd.Format != core.FormatTemplate {
+		empty := ""
+		if upd.Template == nil {
+			upd.Template = &empty
+		}
+		if upd.ContentType == nil {
+			upd.ContentType = &empty
+		}
+	}
+	return nil
 }
