@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 )
@@ -25,10 +26,15 @@ const (
 
 // maxSlowRenders bounds how many renderings may still be running past their
 // timeout. text/template cannot be stopped, so an abandoned rendering runs
-// on; while this many do, new ones are refused rather than piling up.
+// on to its end; while this many do, new ones are refused rather than
+// piling up (a runaway template typed into the window's preview, say).
 const maxSlowRenders = 4
 
-var renderSlots = make(chan struct{}, maxSlowRenders)
+// slowRenders counts the abandoned renderings still running.
+var slowRenders struct {
+	sync.Mutex
+	n int
+}
 
 // templateFuncs are the helpers a template may call. None of them reads a
 // file, the environment or the clock: a template sees only its event.
@@ -155,18 +161,26 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 // RenderTimeout, counted from when that goroutine starts, so that a busy
 // machine's scheduling is not charged to the template.
 func executeBounded(t *template.Template, data any) ([]byte, error) {
-	select {
-	case renderSlots <- struct{}{}:
-	default:
-		return nil, fmt.Errorf("%d earlier renderings are still running past their %s limit; try again later", maxSlowRenders, RenderTimeout)
+	slowRenders.Lock()
+	n := slowRenders.n
+	slowRenders.Unlock()
+	if n >= maxSlowRenders {
+		return nil, fmt.Errorf("%d earlier renderings are still running past their %s limit; try again later", n, RenderTimeout)
 	}
+	var finished, abandoned bool // guarded by slowRenders
 	started := make(chan struct{})
 	done := make(chan error, 1)
 	buf := &limitedBuffer{limit: MaxRenderedSize}
 	go func() {
-		defer func() { <-renderSlots }()
 		close(started)
-		done <- t.Execute(buf, data)
+		err := t.Execute(buf, data)
+		slowRenders.Lock()
+		finished = true
+		if abandoned {
+			slowRenders.n--
+		}
+		slowRenders.Unlock()
+		done <- err
 	}()
 	<-started
 	timer := time.NewTimer(RenderTimeout)
@@ -178,8 +192,21 @@ func executeBounded(t *template.Template, data any) ([]byte, error) {
 		}
 		return buf.Bytes(), nil
 	case <-timer.C:
-		return nil, fmt.Errorf("rendering took longer than %s", RenderTimeout)
 	}
+	slowRenders.Lock()
+	late := !finished
+	if late {
+		abandoned = true
+		slowRenders.n++
+	}
+	slowRenders.Unlock()
+	if !late { // it finished as the timer fired
+		if err := <-done; err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	}
+	return nil, fmt.Errorf("rendering took longer than %s", RenderTimeout)
 }
 
 // templatePlace matches text/template's error prefix: the template's name,

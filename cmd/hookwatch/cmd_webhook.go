@@ -215,7 +215,9 @@ func (c *cli) webhookEdit(ctx context.Context, args []string) error {
 	}
 	var upd core.WebhookUpdate
 	if set["url"] {
-		upd.URL = url
+		// A URL copied from `webhook list` has its sig hidden: keep the stored one.
+		u := core.UnredactURL(*url, cur.URL)
+		upd.URL = &u
 	}
 	if set["events"] {
 		ev, err := core.ParseEventTypes(*f.events)
