@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -60,7 +61,7 @@ func TestOpen(t *testing.T) {
 
 		_, err = sqlite.Open(path)
 		wantError(t, err, core.ECONFLICT, "")
-		want := "database schema version 99 is newer than this hookwatch (knows up to 4); upgrade hookwatch"
+		want := fmt.Sprintf("database schema version 99 is newer than this hookwatch (knows up to %d); upgrade hookwatch", migrationCount(t))
 		if got := core.ErrorMessage(err); got != want {
 			t.Errorf("message = %q, want %q", got, want)
 		}
@@ -109,8 +110,8 @@ func TestOpenConcurrently(t *testing.T) {
 	if backups, _ := filepath.Glob(path + ".bak-*"); len(backups) != 0 {
 		t.Errorf("backups = %v, want none of a new database", backups)
 	}
-	if v := userVersion(t, path); v != 4 {
-		t.Errorf("user_version = %d, want 4", v)
+	if v, want := userVersion(t, path), migrationCount(t); v != want {
+		t.Errorf("user_version = %d, want %d", v, want)
 	}
 }
 
@@ -158,4 +159,15 @@ func userVersion(t *testing.T, path string) int {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// migrationCount is the number of migrations the package embeds, counted
+// from its source directory, so that adding one does not break the tests.
+func migrationCount(t *testing.T) int {
+	t.Helper()
+	files, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no migrations found: %v", err)
+	}
+	return len(files)
 }
