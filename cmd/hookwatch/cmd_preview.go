@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 
@@ -58,19 +56,4 @@ func joinTypes(ts []core.EventType) string {
 		s[i] = string(t)
 	}
 	return strings.Join(s, ", ")
-}
-
-// readTemplate reads a template file, or standard input for "-".
-func (c *cli) readTemplate(path string) (string, error) {
-	var b []byte
-	var err error
-	if path == "-" {
-		b, err = io.ReadAll(io.LimitReader(c.stdin, core.MaxTemplateSize+1))
-	} else {
-		b, err = os.ReadFile(path)
-	}
-	if err != nil {
-		return "", core.FieldErrorf("template", "cannot read %s: %v", path, err)
-	}
-	return string(b), nil
 }
