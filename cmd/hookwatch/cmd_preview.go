@@ -16,6 +16,21 @@ type previewOptions struct {
 	event core.EventType // "": the webhook's first subscribed type
 }
 
+// webhookPreviewCmd parses `webhook preview ID [--event TYPE]`.
+func (c *cli) webhookPreviewCmd(ctx context.Context, args []string) error {
+	fs := newFlagSet("webhook preview")
+	event := fs.String("event", "", "event type to preview (default: the webhook's first)")
+	pos, err := c.parseArgs(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	id, err := idArg("id", pos[0])
+	if err != nil {
+		return err
+	}
+	return c.webhookPreview(ctx, previewOptions{id: id, event: core.EventType(*event)})
+}
+
 // webhookPreview prints what webhook o.id would be sent for a sample event
 // of type o.event: the request's headers, custom header values hidden, a
 // blank line, then the body. A template that fails is an EINVALID error.

@@ -38,17 +38,7 @@ func (c *cli) webhookCmd(ctx context.Context, args []string) error {
 	case "test":
 		return c.webhookTest(ctx, rest)
 	case "preview":
-		fs := newFlagSet("webhook preview")
-		event := fs.String("event", "", "event type to preview (default: the webhook's first)")
-		pos, err := c.parseArgs(fs, rest, 1, 1)
-		if err != nil {
-			return err
-		}
-		id, err := idArg("id", pos[0])
-		if err != nil {
-			return err
-		}
-		return c.webhookPreview(ctx, previewOptions{id: id, event: core.EventType(*event)})
+		return c.webhookPreviewCmd(ctx, rest)
 	}
 	return usagef("webhook: unknown subcommand %q", args[0])
 }
