@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/hookwatch/hookwatch/core"
 )
 
@@ -16,19 +18,26 @@ type previewOptions struct {
 	event core.EventType // "": the webhook's first subscribed type
 }
 
-// webhookPreviewCmd parses `webhook preview ID [--event TYPE]`.
-func (c *cli) webhookPreviewCmd(ctx context.Context, args []string) error {
-	fs := newFlagSet("webhook preview")
-	event := fs.String("event", "", "event type to preview (default: the webhook's first)")
-	pos, err := c.parseArgs(fs, args, 1, 1)
-	if err != nil {
-		return err
+func (c *cli) webhookPreviewCommand() *cobra.Command {
+	var event string
+	cmd := &cobra.Command{
+		Use:   "preview ID",
+		Short: "Print the headers and the body a webhook would be sent",
+		Long: `Print the request a webhook would be sent for a sample event: its headers
+(custom header values as [hidden]), a blank line, then the body, rendered in
+the webhook's format. A template that fails says why and where, and exits 2.`,
+		Example: "  hookwatch webhook preview 1\n  hookwatch webhook preview 1 --event traffic.spike",
+		Args:    argsBetween(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := idArg("id", args[0])
+			if err != nil {
+				return err
+			}
+			return c.webhookPreview(cmd.Context(), previewOptions{id: id, event: core.EventType(event)})
+		},
 	}
-	id, err := idArg("id", pos[0])
-	if err != nil {
-		return err
-	}
-	return c.webhookPreview(ctx, previewOptions{id: id, event: core.EventType(*event)})
+	cmd.Flags().StringVar(&event, "event", "", "event `type` to preview (default: the webhook's first subscribed type)")
+	return cmd
 }
 
 // webhookPreview prints what webhook o.id would be sent for a sample event

@@ -23,19 +23,12 @@ func (c *cli) readTemplate(path string) (string, error) {
 	return string(b), nil
 }
 
-func formatList() string {
-	s := make([]string, len(core.Formats))
-	for i, f := range core.Formats {
-		s[i] = string(f)
-	}
-	return strings.Join(s, ", ")
-}
-
 // templateFlags sets a new webhook's template and content type from the
 // flags. --template alone implies the template format.
-func (c *cli) templateFlags(f *webhookFlags, set map[string]bool, w *core.Webhook) error {
+func (c *cli) templateFlags(o *webhookOptions, w *core.Webhook) error {
+	set := o.set
 	if set["template"] {
-		tpl, err := c.readTemplate(*f.template)
+		tpl, err := c.readTemplate(o.template)
 		if err != nil {
 			return err
 		}
@@ -45,7 +38,7 @@ func (c *cli) templateFlags(f *webhookFlags, set map[string]bool, w *core.Webhoo
 		}
 	}
 	if set["content-type"] {
-		w.TemplateContentType = strings.TrimSpace(*f.contentType)
+		w.TemplateContentType = strings.TrimSpace(o.contentType)
 	}
 	return nil
 }
@@ -53,9 +46,10 @@ func (c *cli) templateFlags(f *webhookFlags, set map[string]bool, w *core.Webhoo
 // templateEdit adds the template flags to an edit. Moving a webhook to
 // another format drops its template and content type, which only the
 // template format takes.
-func (c *cli) templateEdit(f *webhookFlags, set map[string]bool, upd *core.WebhookUpdate) error {
+func (c *cli) templateEdit(o *webhookOptions, upd *core.WebhookUpdate) error {
+	set := o.set
 	if set["template"] {
-		tpl, err := c.readTemplate(*f.template)
+		tpl, err := c.readTemplate(o.template)
 		if err != nil {
 			return err
 		}
@@ -66,7 +60,7 @@ func (c *cli) templateEdit(f *webhookFlags, set map[string]bool, upd *core.Webho
 		}
 	}
 	if set["content-type"] {
-		ct := strings.TrimSpace(*f.contentType)
+		ct := strings.TrimSpace(o.contentType)
 		upd.ContentType = &ct
 	}
 	if upd.Format != nil && *upd.Format != core.FormatTemplate {
