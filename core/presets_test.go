@@ -85,3 +85,22 @@ func TestChatFormatsDigestByDefault(t *testing.T) {
 		}
 	}
 }
+
+func TestDeliveryJSONKeepsEveryBody(t *testing.T) {
+	for _, tc := range []struct{ payload, want string }{
+		{`{"type":"goal.completed"}`, `{"type":"goal.completed"}`},
+		{"example.com: traffic spike\nTop pages: /launch (120)", `"example.com: traffic spike\nTop pages: /launch (120)"`},
+	} {
+		raw, err := json.Marshal(&core.Delivery{ID: 1, Payload: json.RawMessage(tc.payload)})
+		if err != nil {
+			t.Fatalf("%q: %v", tc.payload, err)
+		}
+		var got map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &got); err != nil {
+			t.Fatal(err)
+		}
+		if string(got["payload"]) != tc.want || string(got["id"]) != "1" {
+			t.Errorf("delivery JSON %s; want payload %s", raw, tc.want)
+		}
+	}
+}
