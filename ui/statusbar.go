@@ -136,7 +136,7 @@ func (n *notifier) check(a fyne.App, s *snapshot, first bool) {
 		if !first {
 			a.SendNotification(&fyne.Notification{
 				Title:   "hookwatch: webhook disabled",
-				Content: fmt.Sprintf("%s (%s) was disabled: %s", w.URL, w.Site, w.DisabledReason),
+				Content: fmt.Sprintf("%s (%s) was disabled: %s", w.DisplayURL(), w.Site, w.DisabledReason),
 			})
 		}
 	}

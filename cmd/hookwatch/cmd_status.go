@@ -98,7 +98,7 @@ func (c *cli) status(ctx context.Context, asJSON bool) error {
 		v.Deliveries[string(st)] = stats[st]
 	}
 	for _, w := range hooks {
-		b := webhookBrief{ID: w.ID, Site: w.Site, URL: w.URL, FailingSince: timePtr(w.FailingSince)}
+		b := webhookBrief{ID: w.ID, Site: w.Site, URL: w.DisplayURL(), FailingSince: timePtr(w.FailingSince)}
 		switch {
 		case !w.Enabled:
 			b.Reason = w.DisabledReason
