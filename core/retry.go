@@ -67,6 +67,20 @@ type Decision struct {
 	DisableAfter time.Duration
 }
 
+// ShortRetry bounds the retry steps waited out in process: a retry due
+// sooner than this after the attempt before it is made by the delivery
+// engine's retry lane while the delivery stays in memory; a later one waits
+// in the durable outbox. The attempt is recorded before either wait, so a
+// crash during one loses nothing: the outbox has the delivery, due at the
+// recorded time, under the same webhook-id.
+const ShortRetry = time.Minute
+
+// InProcess reports whether the retry d asks for is a short one (see
+// ShortRetry), decided at now. A retry that disables the webhook never is.
+func (d Decision) InProcess(now time.Time) bool {
+	return d.Verdict == VerdictRetry && !d.DisableWebhook && d.NextAttemptAt.Sub(now) < ShortRetry
+}
+
 // Decide returns what follows the attempt numbered attempt (1 for the first)
 // that got status (0 when the request failed with no answer) and the
 // Retry-After header retryAfter. rnd is a uniform random number in [0, 1).

@@ -352,4 +352,21 @@ type WebhookService interface {
 	// signing until now+overlap.
 	RotateSecret(ctx context.Context, id int64, secret string, overlap time.Duration) (*Webhook, error)
 	DeleteWebhook(ctx context.Context, id int64) error
+	// WebhookChanges returns what changed among the webhooks after change
+	// number since; 0 returns them all. A caller that keeps a cache passes
+	// the Version of the previous answer, so that a poll when nothing
+	// changed reads one number and no webhook.
+	WebhookChanges(ctx context.Context, since int64) (*WebhookChanges, error)
+}
+
+// WebhookChanges is the answer of WebhookService.WebhookChanges.
+type WebhookChanges struct {
+	// Version is the change number the answer is current to.
+	Version int64
+	// Changed holds the webhooks created or changed (a disable or a failure
+	// clock too) after since, by id.
+	Changed []*Webhook
+	// Deleted holds the ids of the webhooks deleted after since; empty when
+	// since is 0.
+	Deleted []int64
 }

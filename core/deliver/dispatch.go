@@ -10,7 +10,10 @@ import (
 )
 
 // hookRefresh is how stale the cached webhooks may get: an edit (new URL,
-// rotated secret, allow_private) takes effect within it.
+// rotated secret, allow_private) takes effect within it, or sooner when
+// Notify is called (which cmd/hookwatch does when PRAGMA data_version says
+// another process wrote to the database). Asking costs one small read when
+// nothing changed; only changed webhooks are read.
 const hookRefresh = time.Second
 
 // queue is one worker pool's side of the dispatcher. Only the dispatcher
@@ -51,7 +54,7 @@ func (e *Engine) dispatch(ctx context.Context, qs ...*queue) {
 		case <-e.freed:
 		case <-timer.C:
 		}
-		if err := e.refreshHooks(ctx, false); err != nil {
+		if err := e.refreshHooks(ctx, notified); err != nil {
 			if ctx.Err() != nil {
 				return
 			}
@@ -168,7 +171,7 @@ func (e *Engine) place(q *queue) (wait time.Duration) {
 			continue
 		}
 		h := e.hooks[d.WebhookID]
-		if h == nil || !h.hook.Enabled {
+		if h == nil || !h.t.enabled {
 			// Held in the outbox until it is enabled again.
 			delete(e.inflight, d.ID)
 			q.perHook[d.WebhookID]--
@@ -191,7 +194,7 @@ func (e *Engine) place(q *queue) (wait time.Duration) {
 		}
 		h.running++
 		q.perHook[d.WebhookID]--
-		q.ch <- job{d: d, h: h, w: h.hook}
+		q.ch <- job{d: d, h: h, t: h.t}
 		room--
 	}
 	clear(q.backlog[len(kept):])
@@ -228,38 +231,67 @@ func (e *Engine) missingHook(ds []*core.Delivery) bool {
 	return false
 }
 
-// refreshHooks re-reads the webhooks if the cache is older than hookRefresh
-// (or always, with force). Limiters and in-flight counts carry over.
+// refreshHooks brings the cached webhooks up to date if the cache is older
+// than hookRefresh (or always, with force), reading only the webhooks
+// changed since. Limiters and in-flight counts carry over.
 func (e *Engine) refreshHooks(ctx context.Context, force bool) error {
 	e.mu.Lock()
 	fresh := !force && !e.hooksAt.IsZero() && time.Since(e.hooksAt) < hookRefresh
+	since := e.hooksVer
 	e.mu.Unlock()
 	if fresh {
 		return nil
 	}
-	hooks, err := e.cfg.Webhooks.FindWebhooks(ctx, core.WebhookFilter{})
+	ch, err := e.cfg.Webhooks.WebhookChanges(ctx, since)
 	if err != nil {
 		return err
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.hooksAt = time.Now()
-	seen := make(map[int64]bool, len(hooks))
-	for _, w := range hooks {
-		seen[w.ID] = true
+	if e.hooksVer != since {
+		return nil // another refresh came first
+	}
+	if since == 0 || ch.Version < since {
+		// Everything was read: what is not in it is gone.
+		seen := make(map[int64]bool, len(ch.Changed))
+		for _, w := range ch.Changed {
+			seen[w.ID] = true
+		}
+		for id := range e.hooks {
+			if !seen[id] {
+				ch.Deleted = append(ch.Deleted, id)
+			}
+		}
+	}
+	e.hooksVer = ch.Version
+	for _, w := range ch.Changed {
 		h := e.hooks[w.ID]
 		if h == nil {
 			h = &hookState{limiter: rate.NewLimiter(e.cfg.RatePerWebhook, e.cfg.Burst)}
 			e.hooks[w.ID] = h
 		}
-		h.hook = w
+		h.t, h.deleted = newTarget(w), false
 	}
-	for id, h := range e.hooks {
-		if !seen[id] && h.running == 0 {
-			delete(e.hooks, id)
+	for _, id := range ch.Deleted {
+		if h := e.hooks[id]; h != nil {
+			if h.running == 0 {
+				delete(e.hooks, id)
+			} else {
+				// Its queued deliveries go back; see finish.
+				h.t, h.deleted = h.t.disabled(), true
+			}
 		}
 	}
 	return nil
+}
+
+// target returns h's current target: a worker that finds another than the
+// one it started with knows that the webhook changed.
+func (e *Engine) target(h *hookState) *target {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return h.t
 }
 
 // markDisabled disables the cached webhook at once, so that its backlog is
@@ -267,9 +299,7 @@ func (e *Engine) refreshHooks(ctx context.Context, force bool) error {
 func (e *Engine) markDisabled(webhookID int64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if h := e.hooks[webhookID]; h != nil && h.hook.Enabled {
-		w := *h.hook
-		w.Enabled = false
-		h.hook = &w
+	if h := e.hooks[webhookID]; h != nil && h.t.enabled {
+		h.t = h.t.disabled()
 	}
 }

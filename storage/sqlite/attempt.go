@@ -13,7 +13,7 @@ import (
 )
 
 // rowsPerStatement bounds the rows of one multi-row statement, and so its
-// bound variables (9 a row at most) well below SQLite's limit of 32,766.
+// bound variables (10 a row at most) well below SQLite's limit of 32,766.
 // A power of two: see inPieces.
 const rowsPerStatement = 256
 
@@ -198,9 +198,9 @@ func updateDeliveriesSQL(n int) string {
 // insertAttemptsSQL inserts n attempts. RETURNING's order is unspecified,
 // hence the delivery id beside each attempt id.
 func insertAttemptsSQL(n int) string {
-	return `INSERT INTO attempts (delivery_id, started_at, duration_us, status,
+	return `INSERT INTO attempts (delivery_id, number, started_at, duration_us, status,
 		request_headers, response_headers, response_body, error, interrupted)
-		VALUES ` + placeholders(n, 9) + ` RETURNING id, delivery_id`
+		VALUES ` + placeholders(n, 10) + ` RETURNING id, delivery_id`
 }
 
 // updateDeliveries applies the results at idx, whose deliveries are
@@ -246,7 +246,7 @@ func updateDeliveries(ctx context.Context, tx *Tx, b *attemptBatch, idx []int) e
 // insertAttempts logs the attempts of the results at idx, whose
 // deliveries are distinct and exist, and sets their ids.
 func insertAttempts(ctx context.Context, tx *Tx, b *attemptBatch, idx []int) error {
-	args := make([]any, 0, 9*len(idx))
+	args := make([]any, 0, 10*len(idx))
 	byDelivery := make(map[int64]int, len(idx))
 	for _, i := range idx {
 		r := b.results[i]
@@ -263,7 +263,7 @@ func insertAttempts(ctx context.Context, tx *Tx, b *attemptBatch, idx []int) err
 		if len(body) > core.MaxResponseBody {
 			body = strings.ToValidUTF8(body[:core.MaxResponseBody], "")
 		}
-		args = append(args, r.Delivery.ID, ms(b.started[i]), a.Duration.Microseconds(), a.StatusCode,
+		args = append(args, r.Delivery.ID, a.Number, ms(b.started[i]), a.Duration.Microseconds(), a.StatusCode,
 			reqH, respH, body, a.Error, boolInt(r.Decision.Verdict == core.VerdictInterrupted || a.Interrupted))
 		byDelivery[r.Delivery.ID] = i
 	}
@@ -316,7 +316,7 @@ func attachAttempts(ctx context.Context, tx *Tx, ds []*core.Delivery) error {
 		byID[d.ID], ids[i] = d, d.ID
 		d.Attempts = []*core.Attempt{}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, delivery_id, started_at, duration_us, status, request_headers,
+	rows, err := tx.QueryContext(ctx, `SELECT id, delivery_id, number, started_at, duration_us, status, request_headers,
 		response_headers, response_body, error, interrupted FROM attempts
 		WHERE delivery_id IN (`+strings.Repeat("?,", len(ids)-1)+`?) ORDER BY started_at, id`, ids...)
 	if err != nil {
@@ -327,7 +327,7 @@ func attachAttempts(ctx context.Context, tx *Tx, ds []*core.Delivery) error {
 		var a core.Attempt
 		var started, dur int64
 		var reqH, respH sql.NullString
-		if err := rows.Scan(&a.ID, &a.DeliveryID, &started, &dur, &a.StatusCode, &reqH, &respH,
+		if err := rows.Scan(&a.ID, &a.DeliveryID, &a.Number, &started, &dur, &a.StatusCode, &reqH, &respH,
 			&a.ResponseBody, &a.Error, &a.Interrupted); err != nil {
 			return dbError("find attempts", err)
 		}

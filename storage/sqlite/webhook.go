@@ -262,9 +262,15 @@ func findWebhooks(ctx context.Context, tx *Tx, filter core.WebhookFilter) ([]*co
 	if filter.EnabledOnly {
 		where = append(where, "w.enabled = 1")
 	}
+	return queryWebhooks(ctx, tx, strings.Join(where, " AND "), args...)
+}
+
+// queryWebhooks returns the webhooks that match the SQL condition where
+// (all if it is empty), by id.
+func queryWebhooks(ctx context.Context, tx *Tx, where string, args ...any) ([]*core.Webhook, error) {
 	q := `SELECT ` + webhookColumns + ` FROM webhooks w JOIN sites s ON s.id = w.site_id`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+	if where != "" {
+		q += " WHERE " + where
 	}
 	rows, err := tx.QueryContext(ctx, q+" ORDER BY w.id", args...)
 	if err != nil {
@@ -301,7 +307,7 @@ func scanWebhook(row scanner) (*core.Webhook, error) {
 	w.Enabled, w.AllowPrivate, w.SendResolved = enabled, allowPrivate, sendResolved
 	w.Events = splitEventTypes(events)
 	// The empty values, which most webhooks have, without the decoder:
-	// the engine re-reads every webhook each second.
+	// the poller reads every webhook at every poll.
 	if goals == "[]" {
 		w.Goals = []string{}
 	} else if err := json.Unmarshal([]byte(goals), &w.Goals); err != nil {

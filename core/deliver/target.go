@@ -1,0 +1,97 @@
+package deliver
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+// target is what the engine keeps of a webhook in order to send to it: the
+// fields a request needs and none of the rest of core.Webhook, so that a
+// cache of 100,000 stays small. It is never changed once built; a change to
+// the webhook builds a new one, which is how a worker notices that the
+// webhook it is retrying was edited. The parsed URL and keys are made on
+// first use: most of a large cache is not sent to between two edits.
+type target struct {
+	id           int64
+	url          string
+	secret, prev string
+	prevUntil    time.Time
+	enabled      bool
+	allowPrivate bool
+	headers      map[string]string // the custom headers; nil when none
+
+	once sync.Once
+	prep prepared
+}
+
+// prepared is what a target's requests share, made once.
+type prepared struct {
+	url  *url.URL
+	keys [][]byte // the current secret's key, then the previous one's
+	// custom holds the custom headers, by canonical name, and hidden
+	// their names, whose values the attempt log leaves out.
+	custom http.Header
+	hidden []string
+	err    error // why no request can be made (an unusable URL or secret)
+}
+
+func newTarget(w *core.Webhook) *target {
+	t := &target{id: w.ID, url: w.URL, secret: w.Secret, prev: w.PrevSecret, prevUntil: w.PrevSecretUntil,
+		enabled: w.Enabled, allowPrivate: w.AllowPrivate}
+	if len(w.Headers) > 0 {
+		t.headers = w.Headers
+	}
+	return t
+}
+
+// disabled returns a copy of t that is disabled.
+func (t *target) disabled() *target {
+	return &target{id: t.id, url: t.url, secret: t.secret, prev: t.prev, prevUntil: t.prevUntil,
+		allowPrivate: t.allowPrivate, headers: t.headers}
+}
+
+// prepared parses t's URL and secrets on first use.
+func (t *target) prepared() *prepared {
+	t.once.Do(func() {
+		p := &t.prep
+		u, err := url.Parse(t.url)
+		if err != nil {
+			p.err = err
+			return
+		}
+		k, err := core.ParseSecret(t.secret)
+		if err != nil {
+			p.err = fmt.Errorf("webhook %d has an unusable secret: %w", t.id, err)
+			return
+		}
+		p.url, p.keys = u, [][]byte{k}
+		if t.prev != "" {
+			if pk, err := core.ParseSecret(t.prev); err == nil {
+				p.keys = append(p.keys, pk)
+			}
+		}
+		if len(t.headers) > 0 {
+			p.custom = make(http.Header, len(t.headers))
+			for k, v := range t.headers {
+				ck := http.CanonicalHeaderKey(k)
+				p.custom[ck] = []string{v}
+				p.hidden = append(p.hidden, ck)
+			}
+		}
+	})
+	return &t.prep
+}
+
+// keysAt returns the keys that sign a request at now: the current
+// secret's, and the previous one's while it is still in its overlap.
+func (p *prepared) keysAt(t *target, now time.Time) [][]byte {
+	if len(p.keys) > 1 && !now.Before(t.prevUntil) {
+		return p.keys[:1]
+	}
+	return p.keys
+}

@@ -1,0 +1,44 @@
+-- What the delivery engine needs to stay cheap at 100,000 webhooks.
+--
+-- A change counter for its webhook cache: every insert, update or delete of
+-- a webhook takes the next number, so that the engine reads only the rows
+-- changed since the number it last saw instead of every webhook. Triggers,
+-- not the Go code, keep it, so that no write path (an edit, a disable by the
+-- retry policy, a cascade from a deleted site) can be missed.
+CREATE TABLE webhook_changes (
+	seq INTEGER NOT NULL -- the last number taken; one row
+) STRICT;
+-- Starts at 1, so that 0 means "never read" to a caller and every webhook
+-- of an older database (change_seq 0) is in its first read.
+INSERT INTO webhook_changes (seq) VALUES (1);
+
+ALTER TABLE webhooks ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX webhooks_change_seq ON webhooks (change_seq);
+
+-- Deleted webhooks, with the number of their deletion.
+CREATE TABLE webhook_tombstones (
+	id         INTEGER PRIMARY KEY,
+	change_seq INTEGER NOT NULL
+) STRICT;
+
+CREATE TRIGGER webhooks_changed_insert AFTER INSERT ON webhooks BEGIN
+	UPDATE webhook_changes SET seq = seq + 1;
+	UPDATE webhooks SET change_seq = (SELECT seq FROM webhook_changes) WHERE id = NEW.id;
+	DELETE FROM webhook_tombstones WHERE id = NEW.id; -- SQLite may reuse a deleted rowid
+END;
+
+-- The WHEN clause leaves out the trigger's own UPDATE.
+CREATE TRIGGER webhooks_changed_update AFTER UPDATE ON webhooks WHEN NEW.change_seq = OLD.change_seq BEGIN
+	UPDATE webhook_changes SET seq = seq + 1;
+	UPDATE webhooks SET change_seq = (SELECT seq FROM webhook_changes) WHERE id = NEW.id;
+END;
+
+CREATE TRIGGER webhooks_changed_delete AFTER DELETE ON webhooks BEGIN
+	UPDATE webhook_changes SET seq = seq + 1;
+	INSERT OR REPLACE INTO webhook_tombstones (id, change_seq) VALUES (OLD.id, (SELECT seq FROM webhook_changes));
+END;
+
+-- Each attempt's number in the retry schedule (1 for the first), as the
+-- engine counted it when it made the attempt; 0 for attempts logged before
+-- this migration.
+ALTER TABLE attempts ADD COLUMN number INTEGER NOT NULL DEFAULT 0;
