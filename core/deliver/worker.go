@@ -238,7 +238,7 @@ func (w *worker) checkRetry(ctx context.Context, resp *http.Response, err error)
 		e.finish(w.j.h)
 		w.placed = false
 	}
-	if !res.Decision.InProcess(e.cfg.Now()) || w.p.soft.Err() != nil || !w.enterLane() {
+	if !res.Decision.InProcess() || w.p.soft.Err() != nil || !w.enterLane() {
 		e.logFailed(ctx, res, false)
 		w.holding = false // this commit lets go of the delivery
 		w.p.results <- result{AttemptResult: res}
@@ -252,10 +252,13 @@ func (w *worker) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return false, nil
 	}
 	w.nextAt = res.Decision.NextAttemptAt
+	// The shutdown hook cancels a wait only if it finds one; a shutdown
+	// that came first is seen here instead.
 	w.mu.Lock()
 	w.waiting = true
+	stopping := w.p.soft.Err() != nil
 	w.mu.Unlock()
-	return true, nil
+	return !stopping, nil
 }
 
 // logFailed logs a failed attempt at debug level, saying where its retry
