@@ -89,6 +89,7 @@ type faultReceiver struct {
 	secrets  map[string][]byte
 	badSigs  int
 	inflight int
+	maxBusy  int // the most requests in flight at once
 	behave   behavior
 }
 
@@ -114,6 +115,7 @@ func (rc *faultReceiver) serve(w http.ResponseWriter, r *http.Request) {
 	h.N = rc.perID[h.MsgID]
 	rc.hits = append(rc.hits, h)
 	rc.inflight++
+	rc.maxBusy = max(rc.maxBusy, rc.inflight)
 	behave := rc.behave
 	rc.mu.Unlock()
 
@@ -152,6 +154,12 @@ func (rc *faultReceiver) busy() int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return rc.inflight
+}
+
+func (rc *faultReceiver) mostBusy() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.maxBusy
 }
 
 func (rc *faultReceiver) badSignatures() int {

@@ -39,8 +39,9 @@ type Config struct {
 	// outbox; none is dropped.
 	RatePerWebhook rate.Limit
 	Burst          int
-	// MaxInFlightPerWebhook caps one webhook's concurrent requests (default
-	// 4), so that a slow endpoint holds at most that many workers.
+	// MaxInFlightPerWebhook caps one webhook's concurrent requests, retries
+	// in process included (default 4), so that a slow endpoint holds at
+	// most that many workers.
 	MaxInFlightPerWebhook int
 
 	// Resolver resolves webhook hosts (nil: net.DefaultResolver). Tests

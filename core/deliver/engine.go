@@ -36,8 +36,9 @@ type Engine struct {
 type hookState struct {
 	t       *target
 	limiter *rate.Limiter
-	// running counts the webhook's deliveries queued or on their first
-	// try from the dispatcher, against MaxInFlightPerWebhook.
+	// running counts the webhook's deliveries queued or sending, against
+	// MaxInFlightPerWebhook; a delivery waiting between two tries in
+	// process holds no slot.
 	running int
 	// deleted: the webhook is gone; the entry goes once running is 0.
 	deleted bool
@@ -131,6 +132,18 @@ func (e *Engine) Run(ctx context.Context) error {
 // delivery does not wait long behind others.
 func queueCap(workers, readBatch int) int {
 	return min(max(8*workers, 64), readBatch)
+}
+
+// takeSlot takes one of h's in-flight slots for a retry made in process,
+// if it has one free.
+func (e *Engine) takeSlot(h *hookState) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if h.running >= e.cfg.MaxInFlightPerWebhook {
+		return false
+	}
+	h.running++
+	return true
 }
 
 // finish frees h's in-flight slot and lets the dispatcher use it.

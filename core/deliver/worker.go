@@ -303,9 +303,10 @@ func (w *worker) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Durat
 
 // prepareRetry is the PrepareRetry hook, after a wait and before the next
 // try. The retry is left to the outbox, where it is due now, if the engine
-// is stopping or the webhook was changed, disabled or deleted meanwhile;
-// else it waits for one of the lane's senders and signs the request anew,
-// with the time of this try.
+// is stopping, the webhook was changed, disabled or deleted meanwhile, or
+// it has its fill of requests in flight; else the try waits for one of the
+// lane's senders, takes one of the webhook's in-flight slots, and is signed
+// anew, with its own time.
 func (w *worker) prepareRetry(req *http.Request) error {
 	w.mu.Lock()
 	w.waiting = false
@@ -316,6 +317,11 @@ func (w *worker) prepareRetry(req *http.Request) error {
 	if !acquire(w.p.lane.sends, w.p.soft) {
 		return errStop
 	}
+	if !w.e.takeSlot(w.j.h) {
+		<-w.p.lane.sends
+		return errStop
+	}
+	w.placed = true
 	req.Header, w.logged = w.e.headers(w.j.t, w.j.t.prepared(), w.j.d, w.e.cfg.Now())
 	return nil
 }
