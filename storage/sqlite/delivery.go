@@ -114,25 +114,24 @@ func (s *DeliveryService) DueDeliveries(ctx context.Context, now time.Time, firs
 }
 
 // dueSQL is the query of DueDeliveries, with a JSON array of ids to skip
-// as its second parameter if skip is set.
+// as its second parameter if skip is set. A pending delivery is one never
+// attempted, a retrying one has been: each state has its own index by due
+// time (migration 0005).
 func dueSQL(firstOnly, skip bool) string {
-	wanted := "d.attempt_count > 0"
+	state := "retrying"
 	if firstOnly {
-		wanted = "d.attempt_count = 0"
+		state = "pending"
 	}
+	cond := ""
 	if skip {
 		// The skipped ids are in flight and may be many, and all among the
 		// oldest: leaving them out in SQL, in one JSON array, spares
-		// reading and decoding their rows only to drop them. Inside a CASE,
-		// which SQLite cannot split, so that an id is looked up only for
-		// rows of the right kind; as a term of its own it would be tested
-		// first, from the index, and a retry read would pay for every due
-		// first attempt.
-		wanted = "CASE WHEN " + wanted + " THEN d.id NOT IN (SELECT value FROM json_each(?)) ELSE 0 END"
+		// reading and decoding their rows only to drop them.
+		cond = " AND d.id NOT IN (SELECT value FROM json_each(?))"
 	}
 	return `SELECT ` + deliveryColumns + ` FROM deliveries d
 		JOIN webhooks w ON w.id = d.webhook_id
-		WHERE d.state IN ('pending', 'retrying') AND d.next_attempt_at <= ? AND w.enabled = 1 AND ` + wanted + `
+		WHERE d.state = '` + state + `' AND d.next_attempt_at <= ?` + cond + ` AND w.enabled = 1
 		ORDER BY d.next_attempt_at, d.id LIMIT ?`
 }
 

@@ -42,3 +42,12 @@ END;
 -- engine counted it when it made the attempt; 0 for attempts logged before
 -- this migration.
 ALTER TABLE attempts ADD COLUMN number INTEGER NOT NULL DEFAULT 0;
+
+-- The engine reads first attempts and retries separately, each by due
+-- time. A pending delivery has never been attempted (a redelivery makes it
+-- pending again, with its count reset) and a retrying one has, so one
+-- index per state lets a read of retries skip every due first attempt,
+-- which the one index of both states made it walk over.
+DROP INDEX deliveries_due;
+CREATE INDEX deliveries_due_pending ON deliveries (next_attempt_at, id) WHERE state = 'pending';
+CREATE INDEX deliveries_due_retrying ON deliveries (next_attempt_at, id) WHERE state = 'retrying';
