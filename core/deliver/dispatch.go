@@ -178,6 +178,10 @@ func (e *Engine) place(q *queue) (wait time.Duration) {
 			continue
 		}
 		ok := h.running < e.cfg.MaxInFlightPerWebhook // else a finished request wakes the dispatcher
+		if h.limiter == nil {
+			// Made on first use: most of a large cache may never send.
+			h.limiter = rate.NewLimiter(e.cfg.RatePerWebhook, e.cfg.Burst)
+		}
 		if ok && !h.limiter.AllowN(now, 1) {
 			ok = false
 			if w := tokenWait(h.limiter, now); wait == 0 || w < wait {
@@ -231,59 +235,81 @@ func (e *Engine) missingHook(ds []*core.Delivery) bool {
 	return false
 }
 
+// hookPage bounds the webhooks read at once, so that a first read of
+// 100,000 does not hold them all in memory at the same time.
+const hookPage = 5000
+
 // refreshHooks brings the cached webhooks up to date if the cache is older
 // than hookRefresh (or always, with force), reading only the webhooks
-// changed since. Limiters and in-flight counts carry over.
+// changed since, a page at a time. Limiters and in-flight counts carry
+// over.
 func (e *Engine) refreshHooks(ctx context.Context, force bool) error {
 	e.mu.Lock()
 	fresh := !force && !e.hooksAt.IsZero() && time.Since(e.hooksAt) < hookRefresh
-	since := e.hooksVer
 	e.mu.Unlock()
 	if fresh {
 		return nil
 	}
-	ch, err := e.cfg.Webhooks.WebhookChanges(ctx, since)
-	if err != nil {
-		return err
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.hooksAt = time.Now()
-	if e.hooksVer != since {
-		return nil // another refresh came first
-	}
-	if since == 0 || ch.Version < since {
-		// Everything was read: what is not in it is gone.
-		seen := make(map[int64]bool, len(ch.Changed))
-		for _, w := range ch.Changed {
-			seen[w.ID] = true
+	var gone map[int64]bool // on a reset, what no page has had yet
+	for {
+		e.mu.Lock()
+		since := e.hooksVer
+		e.mu.Unlock()
+		ch, err := e.cfg.Webhooks.WebhookChanges(ctx, since, hookPage)
+		if err != nil {
+			return err
 		}
-		for id := range e.hooks {
-			if !seen[id] {
-				ch.Deleted = append(ch.Deleted, id)
+		e.mu.Lock()
+		if ch.Reset {
+			gone = make(map[int64]bool, len(e.hooks))
+			for id := range e.hooks {
+				gone[id] = true
 			}
 		}
+		for _, w := range ch.Changed {
+			delete(gone, w.ID)
+		}
+		e.apply(ch)
+		if !ch.More {
+			for id := range gone {
+				e.forget(id)
+			}
+			e.hooksAt = time.Now()
+			e.mu.Unlock()
+			return nil
+		}
+		e.mu.Unlock()
 	}
+}
+
+// apply brings the cache up to ch. The caller holds e.mu.
+func (e *Engine) apply(ch *core.WebhookChanges) {
 	e.hooksVer = ch.Version
 	for _, w := range ch.Changed {
 		h := e.hooks[w.ID]
 		if h == nil {
-			h = &hookState{limiter: rate.NewLimiter(e.cfg.RatePerWebhook, e.cfg.Burst)}
+			h = &hookState{}
 			e.hooks[w.ID] = h
 		}
 		h.t, h.deleted = newTarget(w), false
 	}
 	for _, id := range ch.Deleted {
-		if h := e.hooks[id]; h != nil {
-			if h.running == 0 {
-				delete(e.hooks, id)
-			} else {
-				// Its queued deliveries go back; see finish.
-				h.t, h.deleted = h.t.disabled(), true
-			}
-		}
+		e.forget(id)
 	}
-	return nil
+}
+
+// forget drops a deleted webhook from the cache, or, while it has
+// deliveries queued or sending, disables it until they are done (see
+// finish). The caller holds e.mu.
+func (e *Engine) forget(id int64) {
+	h := e.hooks[id]
+	switch {
+	case h == nil:
+	case h.running == 0:
+		delete(e.hooks, id)
+	default:
+		h.t, h.deleted = h.t.disabled(), true
+	}
 }
 
 // target returns h's current target: a worker that finds another than the

@@ -35,7 +35,7 @@ type Engine struct {
 // hookState is the engine's view of one webhook. Guarded by Engine.mu.
 type hookState struct {
 	t       *target
-	limiter *rate.Limiter
+	limiter *rate.Limiter // made by the dispatcher on first use
 	// running counts the webhook's deliveries queued or sending, against
 	// MaxInFlightPerWebhook; a delivery waiting between two tries in
 	// process holds no slot.

@@ -26,7 +26,7 @@ type target struct {
 	headers      map[string]string // the custom headers; nil when none
 
 	once sync.Once
-	prep prepared
+	prep *prepared
 }
 
 // prepared is what a target's requests share, made once.
@@ -58,7 +58,8 @@ func (t *target) disabled() *target {
 // prepared parses t's URL and secrets on first use.
 func (t *target) prepared() *prepared {
 	t.once.Do(func() {
-		p := &t.prep
+		p := &prepared{}
+		t.prep = p
 		u, err := url.Parse(t.url)
 		if err != nil {
 			p.err = err
@@ -84,7 +85,7 @@ func (t *target) prepared() *prepared {
 			}
 		}
 	})
-	return &t.prep
+	return t.prep
 }
 
 // keysAt returns the keys that sign a request at now: the current

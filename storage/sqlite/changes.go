@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/hookwatch/hookwatch/core"
 )
@@ -22,12 +23,13 @@ func (db *DB) OthersVersion(ctx context.Context) (int64, error) {
 }
 
 // WebhookChanges returns the webhooks created or changed after change
-// number since, and the ids of those deleted after it; since 0 returns every
-// webhook. The change numbers are kept by the triggers of migration 0005, so
-// an answer when nothing changed costs one single-row read. A since beyond
-// the database's own number (a database restored from a backup) is read as
-// 0: everything.
-func (s *WebhookService) WebhookChanges(ctx context.Context, since int64) (*core.WebhookChanges, error) {
+// number since, and the ids of those deleted after it, in change order, at
+// most limit webhooks (0: no limit). The change numbers are kept by the
+// triggers of migration 0005, one per change and never shared, so an
+// answer when nothing changed costs one single-row read, and pages never
+// overlap. A since beyond the database's own number (a database restored
+// from a backup) is read as 0, with Reset set.
+func (s *WebhookService) WebhookChanges(ctx context.Context, since int64, limit int) (*core.WebhookChanges, error) {
 	tx, err := s.db.beginRead(ctx)
 	if err != nil {
 		return nil, err
@@ -38,19 +40,26 @@ func (s *WebhookService) WebhookChanges(ctx context.Context, since int64) (*core
 		return nil, dbError("read webhook changes", err)
 	}
 	if since > out.Version {
-		since = 0
+		since, out.Reset = 0, true
 	}
 	if since == out.Version {
 		return out, nil
 	}
-	if since == 0 {
-		out.Changed, err = queryWebhooks(ctx, tx, "")
-		return out, err
+	tail := "ORDER BY w.change_seq"
+	if limit > 0 {
+		tail += " LIMIT " + strconv.Itoa(limit+1) // one more, to know whether more follow
 	}
-	if out.Changed, err = queryWebhooks(ctx, tx, "w.change_seq > ?", since); err != nil {
+	if out.Changed, err = queryWebhooks(ctx, tx, "w.change_seq > ?", tail, since); err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM webhook_tombstones WHERE change_seq > ? ORDER BY id`, since)
+	if limit > 0 && len(out.Changed) > limit {
+		out.Changed, out.More = out.Changed[:limit], true
+		// The page ends at its last change; the next is read from there.
+		if err := tx.QueryRowContext(ctx, `SELECT change_seq FROM webhooks WHERE id = ?`, out.Changed[limit-1].ID).Scan(&out.Version); err != nil {
+			return nil, dbError("read webhook changes", err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM webhook_tombstones WHERE change_seq > ? AND change_seq <= ? ORDER BY change_seq`, since, out.Version)
 	if err != nil {
 		return nil, dbError("read deleted webhooks", err)
 	}
@@ -66,4 +75,15 @@ func (s *WebhookService) WebhookChanges(ctx context.Context, since int64) (*core
 		return nil, dbError("read deleted webhooks", err)
 	}
 	return out, nil
+}
+
+// Counts returns how many sites and webhooks the database holds, without
+// reading them: for the line logged at start, which at 100,000 webhooks
+// must not cost a read of every one.
+func (db *DB) Counts(ctx context.Context) (sites, webhooks int, err error) {
+	err = db.reader.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM sites), (SELECT count(*) FROM webhooks)`).Scan(&sites, &webhooks)
+	if err != nil {
+		return 0, 0, dbError("count sites and webhooks", err)
+	}
+	return sites, webhooks, nil
 }

@@ -60,7 +60,7 @@ func TestWebhookChanges(t *testing.T) {
 	c := mustWebhook(t, db, blog.Domain)
 	deliveries := sqlite.NewDeliveryService(db)
 
-	all, err := ws.WebhookChanges(ctx, 0)
+	all, err := ws.WebhookChanges(ctx, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestWebhookChanges(t *testing.T) {
 			if err := step.change(); err != nil {
 				t.Fatal(err)
 			}
-			ch, err := ws.WebhookChanges(ctx, version)
+			ch, err := ws.WebhookChanges(ctx, version, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,14 +122,70 @@ func TestWebhookChanges(t *testing.T) {
 		})
 	}
 	t.Run("a version the database never had reads everything", func(t *testing.T) {
-		ch, err := ws.WebhookChanges(ctx, version+100)
+		ch, err := ws.WebhookChanges(ctx, version+100, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := countWebhooks(t, db); len(ch.Changed) != n || ch.Version != version {
-			t.Errorf("read %d webhooks at version %d; want all %d at %d", len(ch.Changed), ch.Version, n, version)
+		if n := countWebhooks(t, db); len(ch.Changed) != n || ch.Version != version || !ch.Reset {
+			t.Errorf("read %d webhooks at version %d, reset %v; want all %d at %d, reset", len(ch.Changed), ch.Version, ch.Reset, n, version)
 		}
 	})
+}
+
+func TestWebhookChangesPages(t *testing.T) {
+	ctx := context.Background()
+	db, _ := mustOpen(t)
+	ws := sqlite.NewWebhookService(db)
+	var want []int64
+	for i := range 7 {
+		domain := fmt.Sprintf("site%d.example.com", i)
+		mustSite(t, db, domain, uint64(i+1))
+		want = append(want, mustWebhook(t, db, domain).ID)
+	}
+	url := "https://edited.example.com/hook"
+	// Edited before the read: it moves to the end of the change order.
+	if _, err := ws.UpdateWebhook(ctx, want[0], core.WebhookUpdate{URL: &url}); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want[1:], want[0])
+	var got, deleted []int64
+	var since int64
+	var pages []int
+	for {
+		ch, err := ws.WebhookChanges(ctx, since, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, len(ch.Changed))
+		for _, w := range ch.Changed {
+			got = append(got, w.ID)
+		}
+		deleted = append(deleted, ch.Deleted...)
+		if ch.Version <= since && ch.More {
+			t.Fatalf("page after %d ends at %d and says more follow", since, ch.Version)
+		}
+		since = ch.Version
+		if !ch.More {
+			break
+		}
+		if len(pages) == 2 {
+			// A change between two pages comes in a later one.
+			if err := ws.DeleteWebhook(ctx, want[6]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The edited webhook was deleted mid-read: its deletion ends the read.
+	if fmt.Sprint(got) != fmt.Sprint(want[:6]) || fmt.Sprint(pages) != "[3 3 0]" || fmt.Sprint(deleted) != fmt.Sprint(want[6:]) {
+		t.Errorf("read %v in pages of %v, deleted %v; want %v in pages of [3 3 0], deleted %v", got, pages, deleted, want[:6], want[6:])
+	}
+	ch, err := ws.WebhookChanges(ctx, since, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ch.Changed) != 0 || len(ch.Deleted) != 0 || ch.Version != since {
+		t.Errorf("after the pages: changed %d, deleted %v at %d; want nothing new at %d", len(ch.Changed), ch.Deleted, ch.Version, since)
+	}
 }
 
 func ids(ws []*core.Webhook) string {

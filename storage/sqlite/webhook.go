@@ -262,17 +262,17 @@ func findWebhooks(ctx context.Context, tx *Tx, filter core.WebhookFilter) ([]*co
 	if filter.EnabledOnly {
 		where = append(where, "w.enabled = 1")
 	}
-	return queryWebhooks(ctx, tx, strings.Join(where, " AND "), args...)
+	return queryWebhooks(ctx, tx, strings.Join(where, " AND "), "ORDER BY w.id", args...)
 }
 
 // queryWebhooks returns the webhooks that match the SQL condition where
-// (all if it is empty), by id.
-func queryWebhooks(ctx context.Context, tx *Tx, where string, args ...any) ([]*core.Webhook, error) {
+// (all if it is empty), in the order and within the limit that tail says.
+func queryWebhooks(ctx context.Context, tx *Tx, where, tail string, args ...any) ([]*core.Webhook, error) {
 	q := `SELECT ` + webhookColumns + ` FROM webhooks w JOIN sites s ON s.id = w.site_id`
 	if where != "" {
 		q += " WHERE " + where
 	}
-	rows, err := tx.QueryContext(ctx, q+" ORDER BY w.id", args...)
+	rows, err := tx.QueryContext(ctx, q+" "+tail, args...)
 	if err != nil {
 		return nil, dbError("find webhooks", err)
 	}

@@ -8,11 +8,13 @@
 CREATE TABLE webhook_changes (
 	seq INTEGER NOT NULL -- the last number taken; one row
 ) STRICT;
--- Starts at 1, so that 0 means "never read" to a caller and every webhook
--- of an older database (change_seq 0) is in its first read.
-INSERT INTO webhook_changes (seq) VALUES (1);
 
+-- Numbers are never shared, so that a reader can page through them. The
+-- webhooks already there take their ids; the counter starts past them,
+-- and at 1 at least, so that 0 means "never read".
 ALTER TABLE webhooks ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE webhooks SET change_seq = id;
+INSERT INTO webhook_changes (seq) SELECT coalesce(max(id), 0) + 1 FROM webhooks;
 CREATE INDEX webhooks_change_seq ON webhooks (change_seq);
 
 -- Deleted webhooks, with the number of their deletion.
