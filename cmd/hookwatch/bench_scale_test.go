@@ -186,11 +186,11 @@ func cloneStore(tb testing.TB, path string, sites, hooks int, base string) []int
 		INSERT INTO sites (id, domain, plausible_id, `+strings.Join(siteCols, ", ")+`)
 		SELECT n.i, 'site' || n.i || '.example.com', n.i, `+prefixed("s.", siteCols)+` FROM n, sites s WHERE s.id = 1`, sites)
 	goalCols := cols("goals", "id", "site_id")
-	exec(`INSERT INTO goals (site_id, `+strings.Join(goalCols, ", ")+`)
-		SELECT s.id, `+prefixed("g.", goalCols)+` FROM sites s, goals g WHERE g.site_id = 1 AND s.id > 1 ORDER BY s.id, g.id`)
+	exec(`INSERT INTO goals (site_id, ` + strings.Join(goalCols, ", ") + `)
+		SELECT s.id, ` + prefixed("g.", goalCols) + ` FROM sites s, goals g WHERE g.site_id = 1 AND s.id > 1 ORDER BY s.id, g.id`)
 	hookCols := cols("webhooks", "id", "site_id", "url", "change_seq")
-	exec(`INSERT INTO webhooks (site_id, url, `+strings.Join(hookCols, ", ")+`)
-		SELECT s.id, replace(w.url, '/w/1/', '/w/' || s.id || '/'), `+prefixed("w.", hookCols)+`
+	exec(`INSERT INTO webhooks (site_id, url, ` + strings.Join(hookCols, ", ") + `)
+		SELECT s.id, replace(w.url, '/w/1/', '/w/' || s.id || '/'), ` + prefixed("w.", hookCols) + `
 		FROM sites s, webhooks w WHERE w.site_id = 1 AND s.id > 1 ORDER BY s.id, w.id`)
 	var ids []int64
 	rows, err := tx.Query(`SELECT id FROM webhooks ORDER BY id`)

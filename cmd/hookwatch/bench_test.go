@@ -390,7 +390,7 @@ type benchProc struct {
 
 	mu          sync.Mutex
 	firstPollAt time.Time
-	ready       time.Time // the "hookwatch started" record
+	ready       time.Time   // the "hookwatch started" record
 	polls       []float64   // durations of completed polls, ms
 	phases      []pollPhase // and their parts
 	tail        []string    // the last log lines, for failure reports
