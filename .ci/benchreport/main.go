@@ -48,6 +48,7 @@ type run struct {
 	pkgTimes []string
 	cpu      string
 	raw      []string
+	source   string // the file it was read from
 }
 
 var (

@@ -176,10 +176,26 @@ func inPieces(idx []int, f func(idx []int) error) error {
 var recordQueries = sync.OnceValue(func() []string {
 	var qs []string
 	for n := 1; n <= rowsPerStatement; n *= 2 {
-		qs = append(qs, updateDeliveriesSQL(n), insertAttemptsSQL(n))
+		qs = append(qs, updateSQL()[n], insertSQL()[n])
 	}
 	return append(qs, readHookHealthSQL, healHooksSQL)
 })
+
+// updateSQL and insertSQL hold the texts of updateDeliveriesSQL and
+// insertAttemptsSQL by row count, built once: the text of 256 rows is the
+// key to its prepared statement, and building it was a cost of every call.
+var (
+	updateSQL = sync.OnceValue(func() map[int]string { return bySize(updateDeliveriesSQL) })
+	insertSQL = sync.OnceValue(func() map[int]string { return bySize(insertAttemptsSQL) })
+)
+
+func bySize(sql func(n int) string) map[int]string {
+	m := map[int]string{}
+	for n := 1; n <= rowsPerStatement; n *= 2 {
+		m[n] = sql(n)
+	}
+	return m
+}
 
 // updateDeliveriesSQL updates n deliveries, each from a row of (id, state,
 // counted, next_attempt_at, last_status, last_error, msg_id), and returns
@@ -218,7 +234,7 @@ func updateDeliveries(ctx context.Context, tx *Tx, b *attemptBatch, idx []int) e
 		args = append(args, d.ID, string(d.State), counted, ms(d.NextAttemptAt), d.LastStatus, d.LastError, d.MsgID)
 		byID[d.ID] = i
 	}
-	st, err := tx.stmt(ctx, updateDeliveriesSQL(len(idx)))
+	st, err := tx.stmt(ctx, updateSQL()[len(idx)])
 	if err != nil {
 		return dbError("update deliveries", err)
 	}
@@ -267,7 +283,7 @@ func insertAttempts(ctx context.Context, tx *Tx, b *attemptBatch, idx []int) err
 			reqH, respH, body, a.Error, boolInt(r.Decision.Verdict == core.VerdictInterrupted || a.Interrupted))
 		byDelivery[r.Delivery.ID] = i
 	}
-	st, err := tx.stmt(ctx, insertAttemptsSQL(len(idx)))
+	st, err := tx.stmt(ctx, insertSQL()[len(idx)])
 	if err != nil {
 		return dbError("insert attempts", err)
 	}
