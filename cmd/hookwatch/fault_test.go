@@ -38,6 +38,7 @@ func faultRun(t *testing.T, rc *faultReceiver, hooks, perHook int) (string, *eng
 	db := faultDB(t, filepath.Join(t.TempDir(), "hw.db"), rc, hooks, perHook)
 	e := startEngine(t, db, faultEngineArgs(t)...)
 	waitSucceeded(t, db, hooks*perHook, 30*time.Second)
+	rc.waitIdle(t)
 	return db, e
 }
 
@@ -375,7 +376,11 @@ func TestFaultClickHouseRestart(t *testing.T) {
 			st := statusJSON(t, db)
 			return !st.ClickHouse.OK && st.ClickHouse.Error != ""
 		})
-		time.Sleep(2 * time.Second) // a few more failed polls
+		// A few more failed polls, as the engine logs them.
+		failedPolls := len(e.logLines(msgClickHouseDown))
+		eventually(t, 60*time.Second, "two more failed polls", func() bool {
+			return len(e.logLines(msgClickHouseDown)) >= failedPolls+2
+		})
 		if !e.running() {
 			t.Fatalf("hookwatch exited while ClickHouse was down: %v", e.cmd.ProcessState)
 		}
@@ -394,10 +399,17 @@ func TestFaultClickHouseRestart(t *testing.T) {
 		}
 		n := st.Deliveries["succeeded"]
 		waitSucceeded(t, db, n, 20*time.Second)
+		rc.waitIdle(t)
 		invariants{want: n, statuses: []int{503, 200}}.check(t, db, rc.all(), rc.badSignatures())
 		survive(t, e)
 	})
 }
+
+// Log messages the fault suite waits for.
+const (
+	msgClickHouseDown = "clickhouse unavailable; no trigger state changed"
+	msgRenewFailed    = "renewing the engine lease failed; trying again"
+)
 
 // goalCompletions sums the completions of the goal events received, each
 // webhook-id once: a retry repeats an event, it does not add to it.
@@ -446,6 +458,7 @@ func TestFaultSIGKILL(t *testing.T) {
 			t.Fatalf("all requests were made before the kills; the test proves nothing")
 		}
 		waitSucceeded(t, db, hooks*perHook, 60*time.Second)
+		rc.waitIdle(t)
 		hits := rc.all()
 		ds := invariants{want: hooks * perHook, unlogged: 2}.check(t, db, hits, rc.badSignatures())
 		logged := 0
@@ -507,8 +520,11 @@ func TestFaultDiskFull(t *testing.T) {
 		eventually(t, 20*time.Second, "a logged error naming the full disk", func() bool {
 			return strings.Contains(e.logs.String(), "disk is full")
 		})
-		// Stay full across a lease renewal (every 10 s) and many attempts.
-		time.Sleep(11 * time.Second)
+		// Stay full across a lease renewal (every 10 s), which fails, and
+		// many attempts.
+		eventually(t, 60*time.Second, "a failed lease renewal to be logged", func() bool {
+			return len(e.logLines(msgRenewFailed)) > 0
+		})
 		if !e.running() {
 			t.Fatalf("hookwatch exited while the disk was full: %v", e.cmd.ProcessState)
 		}
@@ -522,6 +538,7 @@ func TestFaultDiskFull(t *testing.T) {
 		fullUntil = time.Now().Add(3 * time.Second)
 		fullMu.Unlock()
 		waitSucceeded(t, db, 5, 30*time.Second)
+		rc.waitIdle(t)
 		hits := rc.all()
 		inv := invariants{want: 5, unloggedWhile: func(h hit) bool {
 			fullMu.Lock()
