@@ -274,7 +274,7 @@ func write(w io.Writer, runs []*run, notes string) {
 	}
 	writeTargets(p, runs, rn)
 	if notes != "" {
-		p("## Why targets were missed")
+		p("## What was profiled, fixed and left")
 		p("")
 		p("%s", notes)
 		p("")

@@ -291,7 +291,9 @@ func (e *Engine) apply(ch *core.WebhookChanges) {
 			h = &hookState{}
 			e.hooks[w.ID] = h
 		}
-		h.t, h.deleted = newTarget(w), false
+		if t := newTarget(w); h.t == nil || h.deleted || !h.t.same(t) {
+			h.t, h.deleted = t, false
+		}
 	}
 	for _, id := range ch.Deleted {
 		e.forget(id)

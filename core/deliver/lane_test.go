@@ -74,6 +74,34 @@ func TestRetryLane(t *testing.T) {
 		}
 	})
 
+	t.Run("keeps a retry in process when the webhook changed only its failure clock", func(t *testing.T) {
+		t.Parallel()
+		st := newStore(t)
+		rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			if n == 1 {
+				w.WriteHeader(http.StatusInternalServerError)
+			}
+		})
+		w := st.addHook(t, rc.URL+"/h", nil)
+		e, _ := start(t, laneConfig(t, st, 0, 2*time.Second))
+		ids := st.enqueue(t, w, "e1")
+		e.Notify()
+		st.waitState(t, w, ids[0], core.StateRetrying)
+		waitFor(t, "the failure clock to start", func() bool {
+			got, err := st.webhooks.FindWebhookByID(context.Background(), w.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return !got.FailingSince.IsZero()
+		})
+		e.Notify() // the engine reads the changed row during the wait
+		// Left to the outbox, it would wait for the hourly poll.
+		d := st.waitState(t, w, ids[0], core.StateSucceeded)
+		if got := statuses(d); got != "500 200" {
+			t.Errorf("attempts logged: %s; want 500 200", got)
+		}
+	})
+
 	t.Run("waits out a Retry-After within a minute in process", func(t *testing.T) {
 		t.Parallel()
 		st := newStore(t)

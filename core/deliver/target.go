@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"sync"
@@ -47,6 +48,15 @@ func newTarget(w *core.Webhook) *target {
 		t.headers = w.Headers
 	}
 	return t
+}
+
+// same reports whether t and o send alike. A webhook's row changes for
+// reasons that leave its requests as they were (its failure clock starts
+// with the first failed attempt), and such a change must neither end a
+// retry waiting in process nor parse the webhook again.
+func (t *target) same(o *target) bool {
+	return t.url == o.url && t.secret == o.secret && t.prev == o.prev && t.prevUntil.Equal(o.prevUntil) &&
+		t.enabled == o.enabled && t.allowPrivate == o.allowPrivate && maps.Equal(t.headers, o.headers)
 }
 
 // disabled returns a copy of t that is disabled.
