@@ -60,6 +60,10 @@ type Attempt struct {
 	ResponseBody    string              `json:"response_body,omitempty"`
 	Error           string              `json:"error,omitempty"`
 	Interrupted     bool                `json:"interrupted,omitempty"`
+	// Number is the attempt's place in the retry schedule, 1 for the
+	// first; an interrupted attempt shares its number with the attempt
+	// that replaces it. 0 for attempts logged before numbers were kept.
+	Number int `json:"number"`
 }
 
 // MaxResponseBody is how much of a response body an attempt keeps.

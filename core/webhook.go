@@ -358,4 +358,29 @@ type WebhookService interface {
 	// signing until now+overlap.
 	RotateSecret(ctx context.Context, id int64, secret string, overlap time.Duration) (*Webhook, error)
 	DeleteWebhook(ctx context.Context, id int64) error
+	// WebhookChanges returns what changed among the webhooks after change
+	// number since (0: every webhook), in the order of the changes, at
+	// most limit webhooks of it (0: no limit). A caller that keeps a cache
+	// passes the Version of the previous answer, so that asking when
+	// nothing changed reads one number and no webhook, and a first read of
+	// 100,000 webhooks comes in pages.
+	WebhookChanges(ctx context.Context, since int64, limit int) (*WebhookChanges, error)
+}
+
+// WebhookChanges is the answer of WebhookService.WebhookChanges.
+type WebhookChanges struct {
+	// Version is the change number the answer is current to: pass it as
+	// since to read on.
+	Version int64
+	// More says that the answer stopped at the limit: more changes follow.
+	More bool
+	// Reset says that since was a number this store never had (it was
+	// restored from a backup, say): the answer starts from the beginning,
+	// and a cached webhook missing from it and its pages is gone.
+	Reset bool
+	// Changed holds the webhooks created or changed (a disable or a failure
+	// clock too) after since.
+	Changed []*Webhook
+	// Deleted holds the ids of the webhooks deleted after since.
+	Deleted []int64
 }

@@ -433,7 +433,15 @@ type benchProc struct {
 	ready       time.Time      // the "hookwatch started" record
 	polls       []float64      // durations of completed polls, ms
 	spans       [][2]time.Time // start and end of completed polls
+	phases      []pollPhase    // and their parts
 	tail        []string       // the last log lines, for failure reports
+}
+
+// pollPhase is one completed poll's parts, from its "poll done" record, in
+// milliseconds.
+type pollPhase struct {
+	load, clickhouse, commit float64
+	dropCheck                bool
 }
 
 func startBenchProc(tb testing.TB, db string, args ...string) *benchProc {
@@ -464,8 +472,12 @@ func (p *benchProc) read(r io.Reader) {
 		now := time.Now()
 		line := sc.Text()
 		var rec struct {
-			Msg      string  `json:"msg"`
-			Duration float64 `json:"duration"` // slog writes a Duration as nanoseconds
+			Msg        string  `json:"msg"`
+			Duration   float64 `json:"duration"` // slog writes a Duration as nanoseconds
+			Load       float64 `json:"load"`
+			ClickHouse float64 `json:"clickhouse"`
+			Commit     float64 `json:"commit"`
+			DropCheck  bool    `json:"drop_check"`
 		}
 		_ = json.Unmarshal([]byte(line), &rec)
 		p.mu.Lock()
@@ -478,6 +490,7 @@ func (p *benchProc) read(r io.Reader) {
 		case "poll done":
 			p.polls = append(p.polls, rec.Duration/1e6)
 			p.spans = append(p.spans, [2]time.Time{now.Add(-time.Duration(rec.Duration)), now})
+			p.phases = append(p.phases, pollPhase{rec.Load / 1e6, rec.ClickHouse / 1e6, rec.Commit / 1e6, rec.DropCheck})
 			if p.firstPollAt.IsZero() {
 				p.firstPollAt = now
 				close(p.firstPoll)
@@ -531,6 +544,12 @@ func (p *benchProc) pollSpans() [][2]time.Time {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return slices.Clone(p.spans)
+}
+
+func (p *benchProc) pollPhases() []pollPhase {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.phases)
 }
 
 func (p *benchProc) logTail() string {

@@ -210,10 +210,9 @@ func (m *Main) renewLease(ctx context.Context) error {
 // Startup returns the attributes of the one line logged at start: where the
 // database and ClickHouse are, and how much there is to watch.
 func (m *Main) Startup(ctx context.Context) []any {
-	sites, _ := m.Sites.FindSites(ctx)
-	hooks, _ := m.Webhooks.FindWebhooks(ctx, core.WebhookFilter{})
+	sites, hooks, _ := m.DB.Counts(ctx)
 	return []any{"version", version, "db", m.Config.DBPath, "clickhouse", clickhouse.Endpoint(m.ClickHouseDSN(ctx)),
-		"sites", len(sites), "webhooks", len(hooks), "poll_interval", m.PollInterval(ctx).String()}
+		"sites", sites, "webhooks", hooks, "poll_interval", m.PollInterval(ctx).String()}
 }
 
 // Close stops the engine, draining attempts in flight (bounded by the drain

@@ -271,6 +271,24 @@ func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return tx.PrepareContext(ctx, query)
 }
 
+// writerQuery runs a read-only query on the writer's connection, outside
+// any transaction, prepared once per process (see prepare). It is for the
+// engine's hot reads, which a reader connection would make after throwing
+// its page cache away (see DeliveryService.DueDeliveries). It waits for a
+// write transaction in progress, so it must not be called inside one.
+func (db *DB) writerQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := db.prepare(ctx, []string{query}); err != nil {
+		return nil, err
+	}
+	db.stmtMu.Lock()
+	st := db.stmts[query]
+	db.stmtMu.Unlock()
+	if st == nil {
+		return nil, core.Errorf(core.EINTERNAL, "database closed")
+	}
+	return st.QueryContext(ctx, args...)
+}
+
 // commit commits tx and wraps a failure.
 func (tx *Tx) commit() error {
 	if err := tx.Commit(); err != nil {
