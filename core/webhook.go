@@ -185,8 +185,8 @@ func (w *Webhook) Validate() error {
 	if w.Cooldown == 0 {
 		w.Cooldown = DefaultCooldown
 	}
-	if w.Cooldown < time.Minute || w.Cooldown > 30*24*time.Hour {
-		return FieldErrorf("cooldown", "must be between 1m and 720h")
+	if err := ValidateCooldown(w.Cooldown); err != nil {
+		return err
 	}
 	if w.Format == "" {
 		w.Format = FormatStandard
