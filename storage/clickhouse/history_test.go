@@ -18,7 +18,7 @@ func historyEvents(now time.Time, site uint64, seed uint64) []chtest.Event {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	var evs []chtest.Event
 	for range 3000 {
-		ago := time.Duration(rng.Int64N(int64(30 * time.Hour / time.Second))) * time.Second
+		ago := time.Duration(rng.Int64N(int64(30*time.Hour/time.Second))) * time.Second
 		name := []string{"pageview", "pageview", "pageview", "Signup", "engagement"}[rng.IntN(5)]
 		// The pool of users drifts over time, so that rolling counts vary.
 		user := uint64(ago/(3*time.Hour))*15 + rng.Uint64N(60) + 1
