@@ -33,6 +33,10 @@ type Services struct {
 	Deliveries core.DeliveryService
 	Triggers   core.TriggerStore // PollStatus and TrafficSamples, for the status bar and chart
 	Settings   core.SettingsService
+	// History reads the sites' past for the Traffic tab and the webhook
+	// form's backtest; without it they show hookwatch's own samples only.
+	History core.HistoryReader
+	Alerts  core.AlertLog // the alerts sent, marked on the chart; optional
 
 	// SendTest performs one signed webhook.test attempt now and logs it.
 	SendTest func(ctx context.Context, webhookID int64) (*core.Delivery, *core.Attempt, error)
@@ -173,28 +177,6 @@ func (u *UI) buildUI() fyne.CanvasObject {
 	settingsPage.Hide()
 	root := container.NewBorder(top, container.NewVBox(widget.NewSeparator(), u.status.buildUI()), nil, nil, body)
 	return container.New(&minSize{minWindow}, root)
-}
-
-// minWindow is the smallest window in which every screen fits unclipped.
-var minWindow = fyne.NewSize(1100, 700)
-
-// minSize stacks its objects and asks for at least its size, which keeps
-// the window from shrinking below it.
-type minSize struct{ min fyne.Size }
-
-func (l *minSize) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	s := l.min
-	for _, o := range objs {
-		s = s.Max(o.MinSize())
-	}
-	return s
-}
-
-func (l *minSize) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	for _, o := range objs {
-		o.Move(fyne.NewPos(0, 0))
-		o.Resize(size)
-	}
 }
 
 // Window returns the main window, built but not shown.

@@ -13,6 +13,7 @@ import (
 	"github.com/hookwatch/hookwatch/assets"
 	"github.com/hookwatch/hookwatch/core"
 	"github.com/hookwatch/hookwatch/storage/clickhouse"
+	"github.com/hookwatch/hookwatch/storage/sqlite"
 	"github.com/hookwatch/hookwatch/ui"
 )
 
@@ -40,6 +41,11 @@ func (c *cli) runWindow(ctx context.Context) error {
 	} else {
 		m.Logger.Info("hookwatch started", m.Startup(ctx)...)
 	}
+	hist, err := m.HistoryReader(ctx)
+	if err != nil {
+		// The window still opens, to fix the DSN in its settings.
+		m.Logger.Warn("the window shows no history", "err", err)
+	}
 	a := app.NewWithID(appID)
 	// The packaged app gets its icon from FyneApp.toml; `go build` and
 	// `make run` binaries need it set here for the window and the tray.
@@ -51,6 +57,8 @@ func (c *cli) runWindow(ctx context.Context) error {
 		Deliveries: m.Deliveries,
 		Triggers:   m.Triggers,
 		Settings:   m.Settings,
+		History:    hist,
+		Alerts:     sqlite.NewTriggerStore(m.DB),
 		SendTest:   m.Engine.SendTest,
 		TestConnection: func(ctx context.Context, dsn string) (string, error) {
 			src, err := clickhouse.Open(ctx, dsn)

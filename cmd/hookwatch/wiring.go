@@ -14,6 +14,7 @@ import (
 
 	"github.com/hookwatch/hookwatch/core"
 	"github.com/hookwatch/hookwatch/core/deliver"
+	"github.com/hookwatch/hookwatch/core/history"
 	"github.com/hookwatch/hookwatch/core/poll"
 	"github.com/hookwatch/hookwatch/storage/clickhouse"
 	"github.com/hookwatch/hookwatch/storage/sqlite"
@@ -44,6 +45,7 @@ type Main struct {
 	Poller  *poll.Poller
 	Source  core.TrafficSource
 	Metrics *metrics
+	history *history.Cache // see HistoryReader
 
 	holder  string
 	cancel  context.CancelFunc
