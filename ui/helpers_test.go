@@ -30,6 +30,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with more services, which extra sets.
+func newEnvWith(t *testing.T, extra func(*Services)) *env {
+	t.Helper()
 	a := test.NewTempApp(t)
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "hookwatch.db"))
 	if err != nil {
@@ -49,6 +55,9 @@ func newEnv(t *testing.T) *env {
 	}
 	engine := deliver.New(deliver.Config{Deliveries: e.svc.Deliveries, Webhooks: e.svc.Webhooks})
 	e.svc.SendTest = engine.SendTest
+	if extra != nil {
+		extra(&e.svc)
+	}
 	e.ui = New(a, e.svc)
 	e.ui.wait()
 	e.ui.Window().Resize(fyne.NewSize(1200, 800))

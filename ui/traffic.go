@@ -88,7 +88,7 @@ func (s *trafficScreen) redraw() {
 	lines := thresholdLines(snap.webhooks)
 	if snap.site != nil && s.ui.svc.History != nil {
 		want := newHistoryWant(snap.site, snap.webhooks, s.rangeIndex())
-		if !s.loading && (s.hist == nil && s.histErr == nil || want != s.want || time.Since(s.want.at) > historyRefresh) {
+		if !s.loading && (s.hist == nil && s.histErr == nil || !want.same(s.want) || time.Since(s.want.at) > historyRefresh) {
 			s.load(want, snap.site, snap.webhooks)
 		}
 		if s.hist != nil && s.histErr == nil && s.hist.want.same(want) {

@@ -58,12 +58,8 @@ func (s *trafficScreen) load(want historyWant, site *core.Site, hooks []*core.We
 	u.goBG(func() {
 		h, err := loadHistory(u.ctx, u.svc, want, site, hooks)
 		u.do(func() {
-			s.loading = false
-			if !want.same(s.want) {
-				s.redraw() // the user moved on; load what is shown now
-				return
-			}
-			s.hist, s.histErr = h, err
+			// If the user moved on meanwhile, redraw loads what is shown now.
+			s.loading, s.hist, s.histErr = false, h, err
 			s.redraw()
 		})
 	})
