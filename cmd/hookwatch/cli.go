@@ -41,6 +41,10 @@ const usageText = `usage:
   hookwatch webhook enable ID | disable ID | rm ID
   hookwatch webhook rotate-secret ID [--json]
   hookwatch webhook test ID [--json]
+  hookwatch webhook backtest ID [--days 1..28] [--json]
+  hookwatch traffic DOMAIN [--range 24h|7d|28d] [--json]
+  hookwatch backtest DOMAIN [--spike-threshold N] [--drop-threshold N] [--cooldown D]
+            [--days 1..28] [--json]
   hookwatch deliveries [--webhook ID] [--status S] [--limit N] [--json]
   hookwatch redeliver DELIVERY_ID
   hookwatch status [--json]
@@ -166,6 +170,10 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.redeliverCmd(ctx, rest)
 	case "status":
 		return c.statusCmd(ctx, rest)
+	case "traffic":
+		return c.trafficCmd(ctx, rest)
+	case "backtest":
+		return c.backtestCmd(ctx, rest)
 	case "version":
 		fmt.Fprintf(c.stdout, "hookwatch %s\n", version)
 		return nil

@@ -20,7 +20,7 @@ const chatDigest = 15 * time.Minute
 
 func (c *cli) webhookCmd(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usagef("webhook: missing subcommand (add, list, edit, enable, disable, rm, rotate-secret, test)")
+		return usagef("webhook: missing subcommand (add, list, edit, enable, disable, rm, rotate-secret, test, backtest)")
 	}
 	rest := args[1:]
 	switch args[0] {
@@ -40,6 +40,8 @@ func (c *cli) webhookCmd(ctx context.Context, args []string) error {
 		return c.webhookRotate(ctx, rest)
 	case "test":
 		return c.webhookTest(ctx, rest)
+	case "backtest":
+		return c.webhookBacktestCmd(ctx, rest)
 	}
 	return usagef("webhook: unknown subcommand %q", args[0])
 }
