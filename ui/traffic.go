@@ -91,7 +91,9 @@ func (s *trafficScreen) redraw() {
 		if !s.loading && (s.hist == nil && s.histErr == nil || !want.same(s.want) || time.Since(s.want.at) > historyRefresh) {
 			s.load(want, snap.site, snap.webhooks)
 		}
-		if s.hist != nil && s.histErr == nil && s.hist.want.same(want) {
+		// While a load for changed rules runs, the last history of the
+		// same site and range stays up rather than flashing the samples.
+		if h := s.hist; h != nil && s.histErr == nil && h.want.siteID == want.siteID && h.want.rangeIdx == want.rangeIdx {
 			s.drawHistory(lines)
 			return
 		}
