@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/hookwatch/hookwatch/core"
 	"github.com/hookwatch/hookwatch/core/backtest"
@@ -117,53 +119,72 @@ func (c *cli) runBacktest(ctx context.Context, m *Main, spec backtest.Spec, asJS
 	return nil
 }
 
-// daysFlag defines --days, 1 to core.MaxBacktestDays, default the most.
-func (c *cli) daysFlag(fs *flag.FlagSet) *int {
-	days := core.MaxBacktestDays
-	fs.Func("days", fmt.Sprintf("how many days back to replay, 1 to %d (default %d)", core.MaxBacktestDays, core.MaxBacktestDays), func(s string) error {
+// daysFlag defines --days, 1 to core.MaxBacktestDays; the range is
+// checked with the rest of the input.
+func daysFlag(fs *pflag.FlagSet, days *int) {
+	*days = core.MaxBacktestDays
+	fs.Var(funcValue{typ: "int", set: func(s string) error {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
-			return c.refuse(core.FieldErrorf("days", "must be an integer from 1 to %d, not %q", core.MaxBacktestDays, s))
+			return core.FieldErrorf("days", "must be an integer from 1 to %d, not %q", core.MaxBacktestDays, s)
 		}
-		days = n // the range is checked with the rest of the input
+		*days = n
 		return nil
-	})
-	return &days
+	}}, "days", fmt.Sprintf("how many days back to replay, 1 to %d (default %d)", core.MaxBacktestDays, core.MaxBacktestDays))
 }
 
-// backtestCmd parses `hookwatch backtest DOMAIN [--spike-threshold N]
-// [--drop-threshold N] [--cooldown D] [--days N] [--json]`.
-func (c *cli) backtestCmd(ctx context.Context, args []string) error {
-	fs := newFlagSet("backtest")
-	spike := c.positiveIntFlag(fs, "spike-threshold", "current visitors at which traffic.spike would fire")
-	drop := c.positiveIntFlag(fs, "drop-threshold", "12 h visitors under which traffic.drop would fire")
-	cooldown := c.durationFlag(fs, "cooldown", "least time between two firings (default: the saved default cooldown)")
-	days := c.daysFlag(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := c.parseArgs(fs, args, 1, 1)
-	if err != nil {
-		return err
+const backtestLong = `Replay traffic alert rules over a site's history in Plausible's ClickHouse,
+with the poller's own alert logic (fire once, hold back for the cooldown,
+resolve when the condition clears), and print every moment they would have
+fired, with the value.
+
+The spike rule is decided on each complete 5-minute bucket, at its start:
+tumbling buckets approximate the live check's sliding 5 minutes. The drop
+rule is decided on the 12-hour unique count at each hour's end.`
+
+func (c *cli) backtestCommand() *cobra.Command {
+	var o backtestOptions
+	cmd := &cobra.Command{
+		Use:   "backtest DOMAIN",
+		Short: "Replay a spike or drop threshold, not saved yet, over a site's past",
+		Long:  backtestLong,
+		Args:  argsBetween(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Domain = args[0]
+			if cmd.Flags().Changed("cooldown") {
+				if err := core.ValidateCooldown(o.Cooldown); err != nil {
+					return err
+				}
+			}
+			return c.backtest(cmd.Context(), o)
+		},
 	}
-	if flagsSet(fs)["cooldown"] {
-		if err := core.ValidateCooldown(*cooldown); err != nil {
-			return err
-		}
-	}
-	return c.backtest(ctx, backtestOptions{Domain: pos[0], Spike: *spike, Drop: *drop, Cooldown: *cooldown, Days: *days, JSON: *asJSON})
+	fs := cmd.Flags()
+	positiveIntFlag(fs, &o.Spike, "spike-threshold", "current visitors (5 min) at which traffic.spike would fire")
+	positiveIntFlag(fs, &o.Drop, "drop-threshold", "visitors in 12 h under which traffic.drop would fire")
+	durationFlag(fs, &o.Cooldown, "cooldown", "least time between two firings, 1m–720h\n(default: the default_cooldown setting, else 12h)")
+	daysFlag(fs, &o.Days)
+	fs.BoolVar(&o.JSON, "json", false, "print a JSON object")
+	return cmd
 }
 
-// webhookBacktestCmd parses `hookwatch webhook backtest ID [--days N] [--json]`.
-func (c *cli) webhookBacktestCmd(ctx context.Context, args []string) error {
-	fs := newFlagSet("webhook backtest")
-	days := c.daysFlag(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := c.parseArgs(fs, args, 1, 1)
-	if err != nil {
-		return err
+func (c *cli) webhookBacktestCommand() *cobra.Command {
+	var o webhookBacktestOptions
+	cmd := &cobra.Command{
+		Use:   "backtest ID",
+		Short: "Replay a saved webhook's spike and drop rules over its site's past",
+		Long:  strings.Replace(backtestLong, "traffic alert rules", "a webhook's armed traffic rules and its cooldown", 1),
+		Args:  argsBetween(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := idArg("id", args[0])
+			if err != nil {
+				return err
+			}
+			o.ID = id
+			return c.webhookBacktest(cmd.Context(), o)
+		},
 	}
-	id, err := idArg("id", pos[0])
-	if err != nil {
-		return err
-	}
-	return c.webhookBacktest(ctx, webhookBacktestOptions{ID: id, Days: *days, JSON: *asJSON})
+	daysFlag(cmd.Flags(), &o.Days)
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print a JSON object")
+	return cmd
 }

@@ -6,6 +6,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/hookwatch/hookwatch/core"
 )
 
@@ -84,16 +86,22 @@ func (c *cli) traffic(ctx context.Context, o trafficOptions) error {
 	return tw.Flush()
 }
 
-// trafficCmd parses `hookwatch traffic DOMAIN [--range R] [--json]`.
-func (c *cli) trafficCmd(ctx context.Context, args []string) error {
-	fs := newFlagSet("traffic")
-	o := trafficOptions{}
-	fs.StringVar(&o.Range, "range", "24h", "24h (5-minute buckets), 7d or 28d (hourly buckets)")
-	fs.BoolVar(&o.JSON, "json", false, "print JSON")
-	pos, err := c.parseArgs(fs, args, 1, 1)
-	if err != nil {
-		return err
+func (c *cli) trafficCommand() *cobra.Command {
+	o := trafficOptions{Range: "24h"}
+	cmd := &cobra.Command{
+		Use:   "traffic DOMAIN",
+		Short: "Print a site's unique visitors per bucket, from ClickHouse's history",
+		Long: `Print a site's unique visitors (engagement events left out) per bucket, read
+from Plausible's ClickHouse: 5-minute buckets over the last 24 hours, or
+hourly buckets over 7 or 28 days. Buckets are aligned to UTC and listed
+oldest first; the last is the current one, still filling ("partial").`,
+		Args: argsBetween(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Domain = args[0]
+			return c.traffic(cmd.Context(), o)
+		},
 	}
-	o.Domain = pos[0]
-	return c.traffic(ctx, o)
+	cmd.Flags().StringVar(&o.Range, "range", o.Range, "how far back: 24h (5-minute buckets), 7d or 28d (hourly buckets)")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print a JSON object")
+	return cmd
 }

@@ -10,11 +10,6 @@ import (
 
 var _ core.HistorySource = (*Source)(nil)
 
-// historySitesPerQuery bounds a history statement's IN list, which is
-// bound inline: 2,000 ids of up to 20 digits stay far below
-// max_query_size.
-const historySitesPerQuery = 2000
-
 // History's SQL. Buckets are Unix seconds divided by the step, which
 // aligns them to UTC midnight for any step dividing a day, whatever the
 // server's timezone. The WHERE names site_id and a timestamp range, which
@@ -44,8 +39,8 @@ ARRAY JOIN range(%[2]d) AS i
 GROUP BY site_id, point`
 )
 
-// History implements core.HistorySource: one grouped query per 2,000
-// sites. Buckets with no events are filled with zero here, since 18.16 has
+// History implements core.HistorySource: one grouped query per list of
+// sites that fits the statement budget (siteChunks). Buckets with no events are filled with zero here, since 18.16 has
 // no WITH FILL.
 func (s *Source) History(ctx context.Context, q core.HistoryQuery) (map[uint64]core.Series, error) {
 	k := q.Kind
@@ -70,7 +65,7 @@ func (s *Source) History(ctx context.Context, q core.HistoryQuery) (map[uint64]c
 	}
 	// A point's window reaches Window−Step before its own bucket.
 	eventsFrom := q.From.Add(k.Step - k.Window)
-	for sites := range chunks(q.SiteIDs, historySitesPerQuery) {
+	for _, sites := range siteChunks(q.SiteIDs) {
 		if err := s.history(ctx, query, sites, eventsFrom, q, out); err != nil {
 			return nil, err
 		}
@@ -101,17 +96,4 @@ func (s *Source) history(ctx context.Context, query string, sites []uint64, even
 		}
 	}
 	return s.wrap("history", rows.Err())
-}
-
-// chunks yields ids in slices of at most n.
-func chunks(ids []uint64, n int) func(func([]uint64) bool) {
-	return func(yield func([]uint64) bool) {
-		for len(ids) > 0 {
-			c := min(n, len(ids))
-			if !yield(ids[:c]) {
-				return
-			}
-			ids = ids[c:]
-		}
-	}
 }

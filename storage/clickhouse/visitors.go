@@ -28,19 +28,26 @@ var (
 	dropSeconds    = int64(core.DropWindow.Seconds())
 )
 
-// Visitors implements core.TrafficSource in one query for all siteIDs.
+// Visitors implements core.TrafficSource in one query for all siteIDs
+// (one per site list of the statement budget).
 func (s *Source) Visitors(ctx context.Context, siteIDs []uint64, with12h bool) (map[uint64]core.VisitorCounts, error) {
 	out := make(map[uint64]core.VisitorCounts)
-	if len(siteIDs) == 0 {
-		return out, nil
+	for _, ids := range siteChunks(siteIDs) {
+		if err := s.visitors(ctx, ids, with12h, out); err != nil {
+			return nil, err
+		}
 	}
+	return out, nil
+}
+
+func (s *Source) visitors(ctx context.Context, siteIDs []uint64, with12h bool, out map[uint64]core.VisitorCounts) error {
 	q, args := visitorsSQL, []any{ids(siteIDs), currentSeconds}
 	if with12h {
 		q, args = visitors12hSQL, []any{currentSeconds, ids(siteIDs), dropSeconds}
 	}
 	rows, err := s.conn.Query(ctx, q, args...)
 	if err != nil {
-		return nil, s.wrap("visitors", err)
+		return s.wrap("visitors", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -51,12 +58,9 @@ func (s *Source) Visitors(ctx context.Context, siteIDs []uint64, with12h bool) (
 			dest = append(dest, &c.Last12h)
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return nil, s.wrap("visitors", err)
+			return s.wrap("visitors", err)
 		}
 		out[id] = c
 	}
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap("visitors", err)
-	}
-	return out, nil
+	return s.wrap("visitors", rows.Err())
 }
