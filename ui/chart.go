@@ -190,7 +190,7 @@ func drawChart(d *chartData, size fyne.Size) ([]fyne.CanvasObject, plotArea) {
 	if !ok {
 		return p.objs, plotArea{}
 	}
-	pa.columns = downsample(d.points, pa.from, pa.to, int(pa.right-pa.left))
+	pa.columns = pa.downsample(d.points)
 
 	// Grid and value axis.
 	for v := 0.0; v <= pa.top+pa.ystep/2; v += pa.ystep {

@@ -67,15 +67,17 @@ func (pa *plotArea) x(t time.Time) float32 {
 
 func (pa *plotArea) y(v float64) float32 { return pa.bottom - float32(v/pa.top)*(pa.bottom-pa.topY) }
 
-// downsample sorts points into n pixel columns over [from, to).
-func downsample(points []chartPoint, from, to time.Time, n int) []pixelColumn {
-	if n <= 0 || !to.After(from) {
+// downsample sorts points into the plot's pixel columns: column i holds
+// the points drawn at x in [left+i, left+i+1), which is also where the
+// pointer finds them.
+func (pa *plotArea) downsample(points []chartPoint) []pixelColumn {
+	n := int(pa.right - pa.left)
+	if n <= 0 || !pa.to.After(pa.from) {
 		return nil
 	}
 	cols := make([]pixelColumn, n)
-	span := to.Sub(from).Seconds()
 	for _, pt := range points {
-		i := int(pt.at.Sub(from).Seconds() / span * float64(n))
+		i := int(math.Floor(float64(pa.x(pt.at) - pa.left)))
 		if i < 0 || i >= n {
 			continue
 		}
@@ -231,7 +233,7 @@ func (pa *plotArea) pointNear(d *chartData, x float32) (chartPoint, int, bool) {
 		}
 		return best, 1, true
 	}
-	i := int(x - pa.left)
+	i := int(math.Floor(float64(x - pa.left)))
 	for r := 0; r < 4; r++ {
 		for _, j := range []int{i - r, i + r} {
 			if j >= 0 && j < len(pa.columns) && pa.columns[j].n > 0 {

@@ -134,10 +134,10 @@ func TestTrafficHistory(t *testing.T) {
 		t.Errorf("%d would-have-fired marks, want 1", n)
 	}
 
-	// Hovering over the burst shows its time and visitors.
+	// Hovering over the burst's pixel column shows its time and visitors.
 	pa := test.WidgetRenderer(s.chart).(*chartRenderer).plot
 	e.act(func() {
-		s.chart.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(pa.x(h.peak.Add(time.Minute)), 100)}})
+		s.chart.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(pa.x(h.peak)+0.01, 100)}})
 	})
 	if want := h.peak.Local().Format("Mon 2 Jan 15:04") + "  ·  45 visitors"; !strings.HasPrefix(s.chart.hoverText, want) {
 		t.Errorf("hover says %q, want %q…", s.chart.hoverText, want)
