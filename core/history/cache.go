@@ -38,8 +38,9 @@ type cacheKey struct {
 }
 
 type entry struct {
-	mu sync.Mutex // held during a read, so that callers queue behind it
-	s  core.Series
+	key cacheKey
+	mu  sync.Mutex // held during a read, so that callers queue behind it
+	s   core.Series
 }
 
 // New returns a Cache over src; lateHorizon ≤ 0 means DefaultLateHorizon.
@@ -69,7 +70,7 @@ func (c *Cache) Recent(ctx context.Context, siteID uint64, k core.SeriesKind, sp
 	}
 	to := k.Align(now).Add(k.Step)
 	from := to.Add(-n * k.Step)
-	if err := c.update(ctx, e, siteID, from, to, now); err != nil {
+	if err := c.update(ctx, e, from, to, now); err != nil {
 		return core.Series{}, err
 	}
 	out := e.s.Slice(from, to)
@@ -82,7 +83,7 @@ func (c *Cache) entry(k cacheKey) *entry {
 	defer c.mu.Unlock()
 	e := c.entries[k]
 	if e == nil {
-		e = &entry{s: core.Series{Kind: k.kind}}
+		e = &entry{key: k, s: core.Series{Kind: k.kind}}
 		c.entries[k] = e
 	}
 	return e
@@ -92,8 +93,8 @@ func (c *Cache) entry(k cacheKey) *entry {
 // is kept from its start up to the first bucket that was not final at the
 // last read; the rest is read again. A request reaching before the held
 // start reads everything, which happens only when a longer span is asked.
-func (c *Cache) update(ctx context.Context, e *entry, site uint64, from, to, now time.Time) error {
-	s := e.s
+func (c *Cache) update(ctx context.Context, e *entry, from, to, now time.Time) error {
+	s, site := e.s, e.key.site
 	keep := 0
 	if len(s.Values) > 0 && !from.Before(s.Start) {
 		for keep < len(s.Values) && !s.End(keep).Add(c.late).After(s.AsOf) {

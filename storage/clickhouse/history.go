@@ -63,17 +63,17 @@ func (s *Source) History(ctx context.Context, q core.HistoryQuery) (map[uint64]c
 	if k.Rolling() {
 		query = fmt.Sprintf(historyRollingSQL, step, int64(k.Window/k.Step))
 	}
-	// A point's window reaches Window−Step before its own bucket.
-	eventsFrom := q.From.Add(k.Step - k.Window)
 	for _, sites := range siteChunks(q.SiteIDs) {
-		if err := s.history(ctx, query, sites, eventsFrom, q, out); err != nil {
+		if err := s.history(ctx, query, sites, q, out); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-func (s *Source) history(ctx context.Context, query string, sites []uint64, eventsFrom time.Time, q core.HistoryQuery, out map[uint64]core.Series) error {
+func (s *Source) history(ctx context.Context, query string, sites []uint64, q core.HistoryQuery, out map[uint64]core.Series) error {
+	// A point's window reaches Window−Step before its own bucket.
+	eventsFrom := q.From.Add(q.Kind.Step - q.Kind.Window)
 	rows, err := s.conn.Query(ctx, query, ids(sites), unix(eventsFrom), unix(q.To))
 	if err != nil {
 		return s.wrap("history", err)
