@@ -69,9 +69,11 @@ func (u *UI) ShowScreen(name string) {
 }
 
 // Loading reports whether the screen shown is still reading what it
-// draws, such as the Traffic tab's history, so that a screenshot driver can
+// draws, such as the Traffic tab's or the webhook form's history, so that a screenshot driver can
 // wait for it. It must be called on Fyne's goroutine.
-func (u *UI) Loading() bool { return u.traffic.loading }
+func (u *UI) Loading() bool {
+	return u.traffic.loading || u.webhooks.form != nil && u.webhooks.form.live.loading
+}
 
 // selectExample selects the first webhook when none is, so that the
 // screen shows its settings and the buttons that act on it.

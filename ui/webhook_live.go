@@ -29,6 +29,7 @@ type liveBacktest struct {
 
 	// Set on Fyne's goroutine when the load lands, read-only after.
 	spikes, drops core.Series
+	loading       bool
 	loaded        bool
 	err           error
 
@@ -54,7 +55,8 @@ func (l *liveBacktest) start() {
 		return
 	}
 	l.spike.SetText(fmt.Sprintf("Loading %d days of history…", core.MaxBacktestDays))
-	l.drop.SetText("")
+	l.drop.Hide() // until there is something to say
+	l.loading = true
 	for _, e := range []*entry{l.f.spikeAt, l.f.dropBelow, l.f.cooldown} {
 		e.OnChanged = func(string) { l.changed() }
 	}
@@ -67,7 +69,7 @@ func (l *liveBacktest) start() {
 			drops, err = u.svc.History.Recent(ctx, id, core.DropSeries, backtest.Span(core.DropSeries, core.MaxBacktestDays))
 		}
 		u.do(func() {
-			l.spikes, l.drops, l.err, l.loaded = spikes.Complete(), drops.Complete(), err, true
+			l.spikes, l.drops, l.err, l.loaded, l.loading = spikes.Complete(), drops.Complete(), err, true, false
 			l.replay()
 		})
 	})
@@ -109,7 +111,6 @@ func (l *liveBacktest) replay() {
 	u := l.f.s.ui
 	if l.err != nil {
 		l.spike.SetText("History is unavailable: " + core.ErrorMessage(l.err))
-		l.drop.SetText("")
 		return
 	}
 	l.seq++
@@ -120,6 +121,7 @@ func (l *liveBacktest) replay() {
 			if seq == l.seq {
 				l.spike.SetText(spike)
 				l.drop.SetText(drop)
+				l.drop.Show()
 			}
 		})
 	})
