@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT  := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends
 GUI_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 
-.PHONY: package-check fuzz demo-headless all run run-headless build build-headless test test-faults bench lint deps deps-gui deps-clickhouse deps-xvfb demo screenshots package install clean
+.PHONY: docs package-check fuzz demo-headless all run run-headless build build-headless test test-faults bench lint deps deps-gui deps-clickhouse deps-xvfb demo screenshots package install clean
 
 all: build
 
@@ -106,7 +106,11 @@ demo: deps build
 demo-headless: deps-clickhouse build-headless
 	PATH="$$PATH:/usr/sbin" $(GO) run ./cmd/hookwatch-demo --headless --hookwatch $(BIN)/hookwatch-headless
 
-## package: the Linux desktop archive, headless binaries for four platforms, SHA256SUMS.
+## docs: rewrite README.md's command list from the cobra commands (TestReadmeCommands checks it).
+docs:
+	$(GO) generate ./cmd/hookwatch
+
+## package: the Linux desktop archive, headless binaries for four platforms, man pages, SHA256SUMS.
 APP_VERSION := $(shell echo '$(VERSION)' | sed 's/[-+].*//')
 HEADLESS_TARGETS := linux/amd64 linux/arm64 darwin/arm64 windows/amd64
 package: build
@@ -122,7 +126,10 @@ package: build
 	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -tags nogui -ldflags '$(LDFLAGS)' \
 	    -o dist/hookwatch-headless-$(VERSION)-$$os-$$arch$$ext ./cmd/hookwatch || exit 1; \
 	done
-	cd dist && sha256sum * > SHA256SUMS && cat SHA256SUMS
+	@# One man page per command, from the same cobra definitions as --help.
+	$(GO) run -tags gendoc,nogui ./cmd/hookwatch gendoc man dist/man
+	tar -C dist -czf dist/hookwatch-$(VERSION)-man.tar.gz man
+	cd dist && sha256sum $$(find . -maxdepth 1 -type f -printf '%P\n' | sort) > SHA256SUMS && cat SHA256SUMS
 
 ## package-check: verify what make package produced (static, runs, installs into DESTDIR).
 package-check: package

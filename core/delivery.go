@@ -122,3 +122,17 @@ type DeliveryService interface {
 	// LastDeliveries returns each webhook's most recent delivery.
 	LastDeliveries(ctx context.Context) (map[int64]*Delivery, error)
 }
+
+// MarshalJSON writes the delivery with its payload as JSON when the body is
+// JSON, and as a string when it is not (an ntfy message, a text template),
+// so that every body can be listed.
+func (d Delivery) MarshalJSON() ([]byte, error) {
+	type plain Delivery
+	if len(d.Payload) == 0 || json.Valid(d.Payload) {
+		return json.Marshal(plain(d))
+	}
+	return json.Marshal(struct {
+		plain
+		Payload string `json:"payload"`
+	}{plain(d), string(d.Payload)})
+}

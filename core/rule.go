@@ -1,7 +1,5 @@
 package core
 
-import "time"
-
 // TrafficRule is a fixed-threshold traffic alert. A spike holds when the
 // current visitors reach Threshold; a drop holds when the 12 h visitors
 // fall below it. The poller and the backtests decide with Holds.
@@ -57,20 +55,6 @@ func (w *Webhook) TrafficRules() []TrafficRule {
 		out = append(out, TrafficRule{Type: EventDrop, Threshold: w.DropThreshold})
 	}
 	return out
-}
-
-// Cooldown bounds.
-const (
-	MinCooldown = time.Minute
-	MaxCooldown = 30 * 24 * time.Hour
-)
-
-// ValidateCooldown reports a cooldown outside MinCooldown–MaxCooldown.
-func ValidateCooldown(d time.Duration) error {
-	if d < MinCooldown || d > MaxCooldown {
-		return FieldErrorf("cooldown", "must be between 1m and 720h")
-	}
-	return nil
 }
 
 // MaxBacktestDays is the longest past a backtest replays: the history the

@@ -67,6 +67,11 @@ type Webhook struct {
 	// DigestInterval gathers goal completions into one message per goal
 	// per interval; zero sends each poll window's completions at once.
 	DigestInterval time.Duration `json:"-"`
+	// Template is the text/template of a FormatTemplate webhook's body, and
+	// TemplateContentType the Content-Type it is sent with (ContentType
+	// gives every format's).
+	Template            string `json:"template,omitempty"`
+	TemplateContentType string `json:"-"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -185,16 +190,8 @@ func (w *Webhook) Validate() error {
 	if w.Cooldown == 0 {
 		w.Cooldown = DefaultCooldown
 	}
-	if err := ValidateCooldown(w.Cooldown); err != nil {
+	if err := CooldownRange.Check("cooldown", w.Cooldown); err != nil {
 		return err
-	}
-	if w.Format == "" {
-		w.Format = FormatStandard
-	}
-	switch w.Format {
-	case FormatStandard, FormatSlack, FormatDiscord:
-	default:
-		return FieldErrorf("format", "unknown format %q (choose from standard, slack, discord)", w.Format)
 	}
 	seen := make(map[string]string, len(w.Headers))
 	for k, v := range w.Headers {
@@ -211,7 +208,8 @@ func (w *Webhook) Validate() error {
 	if w.DigestInterval < 0 || (w.DigestInterval > 0 && w.DigestInterval < time.Minute) || w.DigestInterval > 24*time.Hour {
 		return FieldErrorf("digest", "must be 0 (off) or between 1m and 24h")
 	}
-	return nil
+	// Last: a template is rendered against the events the rest subscribes to.
+	return w.validateFormat()
 }
 
 // reservedHeaders are set by hookwatch on every request; a custom header may
@@ -298,6 +296,8 @@ type WebhookUpdate struct {
 	Format         *Format
 	Headers        *map[string]string
 	DigestInterval *time.Duration
+	Template       *string
+	ContentType    *string // the template's Content-Type
 }
 
 // Apply copies the set fields of u onto w.
@@ -334,6 +334,12 @@ func (u WebhookUpdate) Apply(w *Webhook) {
 	}
 	if u.DigestInterval != nil {
 		w.DigestInterval = *u.DigestInterval
+	}
+	if u.Template != nil {
+		w.Template = *u.Template
+	}
+	if u.ContentType != nil {
+		w.TemplateContentType = *u.ContentType
 	}
 }
 

@@ -28,13 +28,8 @@ type env struct {
 	wakes atomic.Int32
 }
 
-func newEnv(t *testing.T) *env {
-	t.Helper()
-	return newEnvWith(t, nil)
-}
-
-// newEnvWith is newEnv with more services, which extra sets.
-func newEnvWith(t *testing.T, extra func(*Services)) *env {
+// newEnv returns the window; each configure changes its services first.
+func newEnv(t *testing.T, configure ...func(*env)) *env {
 	t.Helper()
 	a := test.NewTempApp(t)
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "hookwatch.db"))
@@ -55,8 +50,8 @@ func newEnvWith(t *testing.T, extra func(*Services)) *env {
 	}
 	engine := deliver.New(deliver.Config{Deliveries: e.svc.Deliveries, Webhooks: e.svc.Webhooks})
 	e.svc.SendTest = engine.SendTest
-	if extra != nil {
-		extra(&e.svc)
+	for _, c := range configure {
+		c(e)
 	}
 	e.ui = New(a, e.svc)
 	e.ui.wait()

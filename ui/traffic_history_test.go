@@ -19,8 +19,6 @@ import (
 	"github.com/hookwatch/hookwatch/storage/sqlite"
 )
 
-func TestMain(m *testing.M) { chtest.Main(m) }
-
 // seededHistory is a week of one site's traffic in a real ClickHouse:
 // three visitors at half past every hour, a burst of 45 visitors at peak,
 // 41 an hour later (inside a 12 h cooldown), and 60 engagement-only
@@ -72,9 +70,9 @@ func seedHistory(t *testing.T) seededHistory {
 
 // historyEnv is a window whose history comes from r.
 func historyEnv(t *testing.T, r core.HistoryReader) *env {
-	return newEnvWith(t, func(s *Services) {
-		s.History = r
-		s.Alerts = s.Triggers.(*sqlite.TriggerStore)
+	return newEnv(t, func(e *env) {
+		e.svc.History = r
+		e.svc.Alerts = e.svc.Triggers.(*sqlite.TriggerStore)
 	})
 }
 

@@ -33,15 +33,16 @@ type Services struct {
 	Deliveries core.DeliveryService
 	Triggers   core.TriggerStore // PollStatus and TrafficSamples, for the status bar and chart
 	Settings   core.SettingsService
-	// History reads the sites' past for the Traffic tab and the webhook
-	// form's backtest; without it they show hookwatch's own samples only.
-	History core.HistoryReader
-	Alerts  core.AlertLog // the alerts sent, marked on the chart; optional
+	History    core.HistoryReader // the sites' past, for the Traffic tab and the form's backtest; optional
+	Alerts     core.AlertLog      // the alerts sent, marked on the chart; optional
 
 	// SendTest performs one signed webhook.test attempt now and logs it.
 	SendTest func(ctx context.Context, webhookID int64) (*core.Delivery, *core.Attempt, error)
 	// TestConnection checks a ClickHouse DSN and returns the server version.
 	TestConnection func(ctx context.Context, dsn string) (string, error)
+	// ClickHouse, when set, gives the first run its connect form and the
+	// add dialogs the sites and goals found in ClickHouse.
+	ClickHouse core.ClickHouseService
 	// Wake asks the running engine to look for due deliveries now.
 	Wake func()
 
@@ -74,6 +75,7 @@ type UI struct {
 	traffic    *trafficScreen
 	settings   *settingsScreen
 	status     *statusBar
+	first      *firstRunScreen
 
 	tabs      *container.AppTabs
 	siteTitle *widget.Label
@@ -137,6 +139,7 @@ func New(a fyne.App, svc Services) *UI {
 	u.traffic = &trafficScreen{ui: u}
 	u.settings = &settingsScreen{ui: u}
 	u.status = &statusBar{ui: u}
+	u.first = &firstRunScreen{ui: u}
 	u.win.SetContent(u.buildUI())
 	u.Refresh()
 	u.settings.load()
@@ -152,11 +155,7 @@ func (u *UI) buildUI() fyne.CanvasObject {
 	)
 	u.siteTitle = &widget.Label{Text: "", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Truncation: fyne.TextTruncateEllipsis}
 	u.siteView = container.NewBorder(container.NewPadded(u.siteTitle), nil, nil, nil, u.tabs)
-	u.emptyView = container.NewCenter(container.NewVBox(
-		&widget.Label{Text: "No site yet", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Alignment: fyne.TextAlignCenter},
-		&widget.Label{Text: "Add the Plausible site to watch: its domain and its numeric site_id\n(`hookwatch site discover` lists the site_ids found in ClickHouse).", Alignment: fyne.TextAlignCenter},
-		container.NewCenter(&widget.Button{Text: "Add site…", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: u.sites.onAdd}),
-	))
+	u.emptyView = u.first.buildUI()
 	u.pages = container.NewStack(u.emptyView)
 
 	split := container.NewHSplit(u.sites.buildUI(), u.pages)
@@ -178,6 +177,9 @@ func (u *UI) buildUI() fyne.CanvasObject {
 	root := container.NewBorder(top, container.NewVBox(widget.NewSeparator(), u.status.buildUI()), nil, nil, body)
 	return container.New(&minSize{minWindow}, root)
 }
+
+// minWindow is the smallest window in which every screen fits unclipped.
+var minWindow = fyne.NewSize(1100, 700)
 
 // Window returns the main window, built but not shown.
 func (u *UI) Window() fyne.Window { return u.win }
@@ -338,7 +340,8 @@ func (u *UI) apply(sel selection, s *snapshot) {
 		sel = u.selection()
 	}
 	u.sites.apply(s)
-	if s.site == nil {
+	u.first.apply(s)
+	if s.site == nil || u.first.showsConnect() {
 		u.pages.Objects = []fyne.CanvasObject{u.emptyView}
 	} else {
 		u.siteTitle.SetText(s.site.Domain + "   ·   Plausible site_id " + itoa(int64(s.site.PlausibleID)))

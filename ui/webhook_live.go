@@ -99,7 +99,7 @@ func (l *liveBacktest) input() liveInput {
 		return n
 	}
 	in := liveInput{spike: num(l.f.spikeAt.Text), drop: num(l.f.dropBelow.Text), cooldown: core.DefaultCooldown}
-	if d, err := parseDuration("cooldown", l.f.cooldown.Text, ""); err == nil && core.ValidateCooldown(d) == nil {
+	if d, err := parseDuration("cooldown", l.f.cooldown.Text, ""); err == nil && core.CooldownRange.Check("cooldown", d) == nil {
 		in.cooldown = d
 	}
 	return in

@@ -163,7 +163,8 @@ func (rn *run) targets() []target {
 		ts = append(ts, t)
 	}
 
-	// End-to-end latency: p99 ≤ poll interval + settle delay + 2 s.
+	// End-to-end latency: p99 ≤ 2,500 ms at a 1 s poll, ≤ poll interval +
+	// 1.5 s at the default.
 	for _, c := range []struct{ sub, what string }{
 		{"poll=1s", "End-to-end p99 latency, `--poll-interval 1s`, 100 sites"},
 		{"poll=default", "End-to-end p99 latency, default poll interval (10 s), 100 sites"},
@@ -171,21 +172,30 @@ func (rn *run) targets() []target {
 		name := "BenchmarkEndToEndLatency/" + c.sub
 		p99, ok := rn.get(name, "p99-ms")
 		limit, lok := rn.get(name, "target-ms")
-		floor, _ := rn.get(name, "floor-p50-ms")
-		goal := "≤ poll interval + settle delay + 2 s"
+		floor, _ := rn.get(name, "floor-p99-ms")
+		goal := "≤ poll interval + 1.5 s"
+		if c.sub == "poll=1s" {
+			goal = "≤ 2,500 ms"
+		}
 		if lok {
-			goal = fmt.Sprintf("≤ %s ms (%s)", num(limit), strings.TrimPrefix(goal, "≤ "))
+			goal = fmt.Sprintf("≤ %s ms", num(limit))
 		}
 		t := judge(c.what, p99, ok && lok, "ms", true, limit, goal,
-			fmt.Sprintf("%s ms: p50 of the least any poller with a 10 s settle delay could do for the same events", num(floor)))
+			fmt.Sprintf("%s ms: p99 of the floor, each event's INSERT to the end of the first poll that started after it", num(floor)))
 		ts = append(ts, t)
 	}
 
-	// Poll cost at 1,000 sites.
+	// Poll cost at 1,000 sites: at most 2.4 times one grouped visitors
+	// query of the same run (2 times is the stretch goal).
 	poll, ok := rn.get("BenchmarkPollCycle/sites=1000", "ms/poll")
-	base, _ := rn.get("BenchmarkPollCycle/sites=1000", "baseline-ms")
-	ts = append(ts, judge("Poll cycle, 1,000 sites over 5 M events (core/poll)", poll, ok, "ms", true, 200, "≤ 200 ms",
-		fmt.Sprintf("%s ms: ClickHouse's now() plus one grouped visitors query over the same sites", num(base))))
+	base, bok := rn.get("BenchmarkPollCycle/sites=1000", "baseline-ms")
+	t := judge("Poll cycle, 1,000 sites over 5 M events, recounting the late horizon's goal buckets (core/poll)", poll/base, ok && bok && base > 0,
+		"× baseline", true, 2.4, "≤ 2.4 × baseline (stretch 2 ×)",
+		fmt.Sprintf("%s ms: ClickHouse's now() plus one grouped visitors query over the same sites", num(base)))
+	if ok && bok && base > 0 {
+		t.measured = fmt.Sprintf("%s ms = %s × baseline", num(poll), num(poll/base))
+	}
+	ts = append(ts, t)
 	if v, ok := rn.get("BenchmarkPollCycle/sites=1000/drop-check", "ms/poll"); ok {
 		b, _ := rn.get("BenchmarkPollCycle/sites=1000/drop-check", "baseline-ms")
 		ts = append(ts, target{what: "Poll cycle with the 12 h drop count, 1,000 sites (runs once a minute, not every poll)",
@@ -324,12 +334,12 @@ func writeLatency(p func(string, ...any), rn *run) {
 	p("")
 	p("Goal events inserted into ClickHouse at 100 a second over 100 sites for 30 s; the latency of an event " +
 		"is the receipt of the goal.completed delivery that counts it minus the return of its INSERT. " +
-		"The settle delay (10 s, the default) keeps goal windows behind ClickHouse's now() for events still in " +
-		"Plausible's ingest buffer, so it is a floor by design, shown as the baseline. Real events reach " +
-		"ClickHouse up to 5 s after their timestamp (Plausible's flush interval), which shortens the wait measured from the insert.")
+		"Goal buckets stay open for the late horizon (2 min, the default), so every poll reports what reached " +
+		"ClickHouse since the last one, late events included. The floor (baseline) is, per event, the time from its " +
+		"INSERT to the end of the first poll that started after it: the least any poller at this interval could do.")
 	p("")
-	p("| Poll interval | p50 ms | p95 ms | p99 ms | max ms | floor p50 ms (baseline) | target ms | hookwatch poll p50 ms | events |")
-	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	p("| Poll interval | p50 ms | p95 ms | p99 ms | max ms | floor p50 ms | floor p99 ms (baseline) | target ms | hookwatch poll p50 ms | events |")
+	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, s := range subs {
 		r := rn.byName["BenchmarkEndToEndLatency/"+s]
 		if r == nil {
@@ -340,8 +350,8 @@ func writeLatency(p func(string, ...any), rn *run) {
 			label = "10 s (default)"
 		}
 		m := r.metrics
-		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |", label, num(m["p50-ms"]), num(m["p95-ms"]), num(m["p99-ms"]), num(m["max-ms"]),
-			num(m["floor-p50-ms"]), num(m["target-ms"]), num(m["poll-p50-ms"]), num(m["events"]))
+		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", label, num(m["p50-ms"]), num(m["p95-ms"]), num(m["p99-ms"]), num(m["max-ms"]),
+			num(m["floor-p50-ms"]), num(m["floor-p99-ms"]), num(m["target-ms"]), num(m["poll-p50-ms"]), num(m["events"]))
 	}
 	p("")
 }

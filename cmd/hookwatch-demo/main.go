@@ -60,6 +60,9 @@ func run(bin string, headless bool, extra []string) error {
 	if err := ch.CreateEventsTable(chdb); err != nil {
 		return err
 	}
+	if err := seedOtherSites(ch, chdb); err != nil {
+		return err
+	}
 
 	if err := seedHistory(ch, chdb, time.Now().UTC()); err != nil {
 		return err
@@ -82,7 +85,7 @@ func run(bin string, headless bool, extra []string) error {
 	defer stopGen()
 	go gen.run(genCtx)
 
-	args := []string{"--db", db, "--clickhouse", ch.DSN(chdb), "--poll-interval", "2s", "--settle-delay", "3s"}
+	args := []string{"--db", db, "--clickhouse", ch.DSN(chdb), "--poll-interval", "2s"}
 	if headless {
 		args = append(args, "--headless")
 	}

@@ -130,7 +130,7 @@ func daysFlag(fs *pflag.FlagSet, days *int) {
 		}
 		*days = n
 		return nil
-	}}, "days", fmt.Sprintf("how many days back to replay, 1 to %d (default %d)", core.MaxBacktestDays, core.MaxBacktestDays))
+	}}, "days", fmt.Sprintf("how many days back to replay, `1..%d` (default %d)", core.MaxBacktestDays, core.MaxBacktestDays))
 }
 
 const backtestLong = `Replay traffic alert rules over a site's history in Plausible's ClickHouse,
@@ -152,7 +152,7 @@ func (c *cli) backtestCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Domain = args[0]
 			if cmd.Flags().Changed("cooldown") {
-				if err := core.ValidateCooldown(o.Cooldown); err != nil {
+				if err := core.CooldownRange.Check("cooldown", o.Cooldown); err != nil {
 					return err
 				}
 			}

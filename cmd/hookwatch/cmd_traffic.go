@@ -101,7 +101,7 @@ oldest first; the last is the current one, still filling ("partial").`,
 			return c.traffic(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.Range, "range", o.Range, "how far back: 24h (5-minute buckets), 7d or 28d (hourly buckets)")
+	cmd.Flags().StringVar(&o.Range, "range", o.Range, "how far back, `24h|7d|28d`: a day of 5-minute buckets, or 7 or 28 days of hourly ones")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print a JSON object")
 	return cmd
 }

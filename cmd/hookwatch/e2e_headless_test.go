@@ -95,7 +95,7 @@ func TestHeadlessEndToEnd(t *testing.T) {
 	rc.addWebhook(t, db, "quiet.example", "/drop", "--events", "traffic.drop", "--drop-threshold", "3", "--send-resolved")
 	seed.events(2, "pageview", "/", 1) // quiet.example: 1 visitor in 12 h, under the drop threshold
 
-	e := startEngine(t, db, "--clickhouse", srv.DSN(chdb), "--poll-interval", "1s", "--settle-delay", "2s")
+	e := startEngine(t, db, "--clickhouse", srv.DSN(chdb), "--poll-interval", "1s")
 	waitPolls(t, db, 1)
 	if st := statusJSON(t, db); !st.ClickHouse.OK || st.LastPollAt == nil {
 		t.Fatalf("status after the first poll: %+v", st)
@@ -106,7 +106,9 @@ func TestHeadlessEndToEnd(t *testing.T) {
 		seed.events(1, "pageview", "/thanks/pro", 4)
 		seed.events(1, "pageview", "/pricing", 6) // matches no goal
 		seed.events(3, "Signup", "/signup", 9)    // a site hookwatch does not watch
-		time.Sleep(1500 * time.Millisecond)
+		// The rest once the first completions are delivered, so that the
+		// sum spans more than one goal window.
+		eventually(t, 30*time.Second, "the first 5 Signup completions", func() bool { return goalSum(rc, "Signup") >= 5 })
 		seed.events(1, "Signup", "/signup", 7)
 		eventually(t, 30*time.Second, "12 Signup and 4 /thanks/* completions", func() bool {
 			return goalSum(rc, "Signup") == 12 && goalSum(rc, "/thanks/*") == 4
@@ -191,7 +193,7 @@ func TestHeadlessRestart(t *testing.T) {
 		mustBin(t, db, "site", "add", "shop.example", "--site-id", "1")
 		mustBin(t, db, "goal", "add", "shop.example", "--event", "Purchase")
 		rc.addWebhook(t, db, "shop.example", "/goals")
-		args := []string{"--clickhouse", srv.DSN(chdb), "--poll-interval", "1s", "--settle-delay", "2s"}
+		args := []string{"--clickhouse", srv.DSN(chdb), "--poll-interval", "1s"}
 		e := startEngine(t, db, args...)
 		waitPolls(t, db, 1)
 
@@ -241,7 +243,7 @@ func TestHeadlessClickHouseOutage(t *testing.T) {
 		mustBin(t, db, "site", "add", "shop.example", "--site-id", "1")
 		mustBin(t, db, "goal", "add", "shop.example", "--event", "Signup")
 		rc.addWebhook(t, db, "shop.example", "/goals")
-		e := startEngine(t, db, "--clickhouse", srv.DSN("plausible_events_db"), "--poll-interval", "1s", "--settle-delay", "2s")
+		e := startEngine(t, db, "--clickhouse", srv.DSN("plausible_events_db"), "--poll-interval", "1s")
 		waitPolls(t, db, 1)
 
 		srv.Pause()

@@ -14,7 +14,6 @@ import (
 
 	"github.com/hookwatch/hookwatch/core"
 	"github.com/hookwatch/hookwatch/core/deliver"
-	"github.com/hookwatch/hookwatch/core/history"
 	"github.com/hookwatch/hookwatch/core/poll"
 	"github.com/hookwatch/hookwatch/storage/clickhouse"
 	"github.com/hookwatch/hookwatch/storage/sqlite"
@@ -45,7 +44,10 @@ type Main struct {
 	Poller  *poll.Poller
 	Source  core.TrafficSource
 	Metrics *metrics
-	history *history.Cache // see HistoryReader
+	history *liveHistory // see HistoryReader
+
+	live    *liveSource // Source, while it is open; applySettings swaps its ClickHouse
+	applyMu sync.Mutex  // one applySettings at a time: the watch's and the window's
 
 	holder  string
 	cancel  context.CancelFunc
@@ -107,71 +109,19 @@ func (m *Main) Open(ctx context.Context) error {
 	return nil
 }
 
-// ClickHouseDSN resolves the DSN: flag, environment, stored setting, default.
-func (m *Main) ClickHouseDSN(ctx context.Context) string {
-	if dsn := envOr(m.Config.ClickHouseDSN, EnvClickHouse); dsn != "" {
-		return dsn
-	}
-	if m.Settings != nil {
-		if v, ok, err := m.Settings.Setting(ctx, core.SettingClickHouseDSN); err == nil && ok && v != "" {
-			return v
-		}
-	}
-	return clickhouse.DefaultDSN
-}
-
-// ClickHouseSource names the ClickHouse in use and where its DSN came from,
-// without the password, for the window's settings.
-func (m *Main) ClickHouseSource(ctx context.Context) string {
-	from := "default"
-	switch {
-	case m.Config.ClickHouseDSN != "":
-		from = "--clickhouse flag"
-	case os.Getenv(EnvClickHouse) != "":
-		from = EnvClickHouse
-	default:
-		if v, ok, err := m.Settings.Setting(ctx, core.SettingClickHouseDSN); err == nil && ok && v != "" {
-			from = "settings"
-		}
-	}
-	return clickhouse.Endpoint(m.ClickHouseDSN(ctx)) + " (from " + from + ")"
-}
-
-// PollInterval resolves the poll interval: flag, stored setting, default.
-func (m *Main) PollInterval(ctx context.Context) time.Duration {
-	if m.Config.PollInterval > 0 {
-		return m.Config.PollInterval
-	}
-	if v, ok, err := m.Settings.Setting(ctx, core.SettingPollInterval); err == nil && ok {
-		if d, err := time.ParseDuration(v); err == nil && d > 0 {
-			return d
-		}
-	}
-	return DefaultPollInterval
-}
-
-// DefaultCooldown is the cooldown a new webhook gets when none is given:
-// the one saved in the window's Settings, else core.DefaultCooldown.
-func (m *Main) DefaultCooldown(ctx context.Context) time.Duration {
-	if v, ok, err := m.Settings.Setting(ctx, core.SettingCooldown); err == nil && ok {
-		if d, err := time.ParseDuration(v); err == nil && d > 0 {
-			return d
-		}
-	}
-	return core.DefaultCooldown
-}
-
 // OpenSource connects to ClickHouse.
 func (m *Main) OpenSource(ctx context.Context) (core.TrafficSource, error) {
 	if m.Source != nil {
 		return m.Source, nil
 	}
-	src, err := clickhouse.Open(ctx, m.ClickHouseDSN(ctx))
+	dsn := m.ClickHouseDSN(ctx)
+	src, err := clickhouse.Open(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
-	m.Source = src
-	return src, nil
+	m.live = newLiveSource(src, dsn)
+	m.Source = m.live
+	return m.Source, nil
 }
 
 // Run takes the database's engine lease and starts the delivery engine, the
@@ -200,7 +150,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Triggers:    m.Triggers,
 		Notify:      m.Engine.Notify,
 		Interval:    m.PollInterval(ctx),
-		SettleDelay: m.Config.SettleDelay,
+		LateHorizon: m.Config.LateHorizon,
 		Logger:      m.Logger,
 		OnPoll:      m.observePoll,
 	})
@@ -287,7 +237,7 @@ func (m *Main) Close() error {
 		if cerr := m.Source.Close(); err == nil {
 			err = cerr
 		}
-		m.Source = nil
+		m.Source, m.live = nil, nil
 	}
 	if m.DB != nil {
 		if cerr := m.DB.Close(); err == nil {

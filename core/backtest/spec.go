@@ -50,7 +50,7 @@ func (s *Spec) Validate() error {
 	if s.Cooldown == 0 {
 		s.Cooldown = core.DefaultCooldown
 	}
-	return core.ValidateCooldown(s.Cooldown)
+	return core.CooldownRange.Check("cooldown", s.Cooldown)
 }
 
 // Report is a Spec's outcome per alert type: nil for a type with no rule.

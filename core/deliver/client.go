@@ -58,7 +58,7 @@ func newClient(cfg Config, allowPrivate bool) *retryablehttp.Client {
 			// attempt is the store's to schedule, and a hidden retry would
 			// be a request missing from the log.
 			if retryable(policy, resp, err) && log.Enabled(ctx, slog.LevelDebug) {
-				log.DebugContext(ctx, "attempt failed; the outbox schedules the retry", "status", statusOf(resp), "error", err)
+				log.DebugContext(ctx, "attempt failed; the outbox schedules the retry", "status", statusOf(resp), "error", redactErr(err))
 			}
 			return false, nil
 		},

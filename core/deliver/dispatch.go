@@ -248,9 +248,13 @@ func (e *Engine) refreshHooks(ctx context.Context, force bool) error {
 	for _, w := range hooks {
 		seen[w.ID] = true
 		h := e.hooks[w.ID]
+		limit, burst := e.rateOf(w)
 		if h == nil {
-			h = &hookState{limiter: rate.NewLimiter(e.cfg.RatePerWebhook, e.cfg.Burst)}
+			h = &hookState{limiter: rate.NewLimiter(limit, burst)}
 			e.hooks[w.ID] = h
+		} else if h.limiter.Limit() != limit {
+			h.limiter.SetLimit(limit) // its format changed
+			h.limiter.SetBurst(burst)
 		}
 		h.hook = w
 	}
@@ -260,6 +264,15 @@ func (e *Engine) refreshHooks(ctx context.Context, force bool) error {
 		}
 	}
 	return nil
+}
+
+// rateOf is w's token bucket: RatePerWebhook and Burst, or the lower rate
+// that w's service allows (core.Format.MaxRate) with a burst of one.
+func (e *Engine) rateOf(w *core.Webhook) (rate.Limit, int) {
+	if r := rate.Limit(w.Format.MaxRate()); r > 0 && r < e.cfg.RatePerWebhook {
+		return r, 1
+	}
+	return e.cfg.RatePerWebhook, e.cfg.Burst
 }
 
 // markDisabled disables the cached webhook at once, so that its backlog is

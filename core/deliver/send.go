@@ -3,9 +3,11 @@ package deliver
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +19,7 @@ import (
 
 // hidden replaces custom header values in the attempt log: they are
 // credentials more often than not.
-const hidden = "[hidden]"
+const hidden = core.Hidden
 
 // drainLimit bounds how much of a response past MaxResponseBody is read to
 // keep the connection for reuse; a bigger body costs the connection instead.
@@ -81,27 +83,9 @@ func (e *Engine) attempt(ctx context.Context, w *core.Webhook, d *core.Delivery,
 // do sends the request and fills a's request headers. A non-nil response
 // comes with a nil error (every answer, 2xx or not, is handed back).
 func (e *Engine) do(ctx context.Context, w *core.Webhook, d *core.Delivery, now time.Time, a *core.Attempt) (*http.Response, error) {
-	keys, err := signingKeys(w, now)
+	h, logged, err := requestHeaders(w, d.MsgID, d.EventType, d.Payload, now, e.cfg.UserAgent)
 	if err != nil {
 		return nil, err
-	}
-	ts := now.Unix()
-	h := make(http.Header, 5+len(w.Headers))
-	for k, v := range w.Headers {
-		h.Set(k, v)
-	}
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", e.cfg.UserAgent)
-	h["Webhook-Id"] = []string{d.MsgID}
-	h["Webhook-Timestamp"] = []string{strconv.FormatInt(ts, 10)}
-	h["Webhook-Signature"] = []string{core.Sign(d.MsgID, ts, d.Payload, keys...)}
-
-	logged := make(map[string][]string, len(h))
-	for k, v := range h {
-		logged[k] = v
-	}
-	for k := range w.Headers {
-		logged[http.CanonicalHeaderKey(k)] = []string{hidden}
 	}
 	a.RequestHeaders = logged
 
@@ -119,9 +103,69 @@ func (e *Engine) do(ctx context.Context, w *core.Webhook, d *core.Delivery, now 
 		if resp != nil {
 			resp.Body.Close()
 		}
-		return nil, err
+		return nil, redactErr(err)
 	}
 	return resp, nil
+}
+
+// requestHeaders returns the headers of one request carrying body, of
+// event type t, with webhook-id msgID, signed at now, and the same headers
+// as the attempt log keeps them: custom header values hidden. The format's
+// headers (core.MessageHeaders) go first, so that a custom header may
+// override ntfy's Title or Priority but never the Content-Type or the
+// signature.
+func requestHeaders(w *core.Webhook, msgID string, t core.EventType, body []byte, now time.Time, userAgent string) (h, logged http.Header, err error) {
+	keys, err := signingKeys(w, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	ts := now.Unix()
+	fh := core.MessageHeaders(w, t)
+	h = make(http.Header, 4+len(fh)+len(w.Headers))
+	for k, v := range fh {
+		h.Set(k, v)
+	}
+	for k, v := range w.Headers {
+		h.Set(k, v)
+	}
+	h.Set("User-Agent", userAgent)
+	h["Webhook-Id"] = []string{msgID}
+	h["Webhook-Timestamp"] = []string{strconv.FormatInt(ts, 10)}
+	h["Webhook-Signature"] = []string{core.Sign(msgID, ts, body, keys...)}
+
+	logged = make(http.Header, len(h))
+	for k, v := range h {
+		logged[k] = v
+	}
+	for k := range w.Headers {
+		logged[http.CanonicalHeaderKey(k)] = []string{hidden}
+	}
+	return h, logged, nil
+}
+
+// Preview returns the headers and the body w would be sent for a sample
+// event of type t (core.Preview), with custom header values hidden and a
+// placeholder webhook-id, signed now.
+func (e *Engine) Preview(w *core.Webhook, t core.EventType) (http.Header, []byte, error) {
+	body, err := core.Preview(w, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, logged, err := requestHeaders(w, core.MessageID(w.ID, "preview:"+string(t)), t, body, e.cfg.Now(), e.cfg.UserAgent)
+	if err != nil {
+		return nil, nil, err
+	}
+	return logged, body, nil
+}
+
+// redactErr hides the secret query parameters of the URL that net/http
+// puts in its errors (core.RedactURL): errors are logged and stored.
+func redactErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = core.RedactURL(ue.URL)
+	}
+	return err
 }
 
 // signingKeys returns the keys that sign a request at now: the current

@@ -12,11 +12,6 @@ import (
 	"github.com/hookwatch/hookwatch/core"
 )
 
-// DefaultLateHorizon is how long after a bucket ends its count may still
-// grow: Plausible flushes events every few seconds, and a slow flush lands
-// later. Buckets that ended longer ago than this are read once.
-const DefaultLateHorizon = 2 * time.Minute
-
 // Cache is a core.HistoryReader over a core.HistorySource. It reads a site's
 // series when first asked, keeps it, and afterwards reads again only the
 // buckets that ended less than the late horizon before the last read, plus
@@ -43,10 +38,13 @@ type entry struct {
 	s   core.Series
 }
 
-// New returns a Cache over src; lateHorizon ≤ 0 means DefaultLateHorizon.
+// New returns a Cache over src. lateHorizon is how long after a bucket
+// ends its count may still grow (Plausible flushes events every few
+// seconds, and a slow flush lands later); buckets that ended longer ago are
+// read once. Zero or less means core.DefaultLateHorizon.
 func New(src core.HistorySource, lateHorizon time.Duration) *Cache {
 	if lateHorizon <= 0 {
-		lateHorizon = DefaultLateHorizon
+		lateHorizon = core.DefaultLateHorizon
 	}
 	return &Cache{src: src, late: lateHorizon, entries: map[cacheKey]*entry{}}
 }

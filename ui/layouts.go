@@ -2,9 +2,6 @@ package ui
 
 import "fyne.io/fyne/v2"
 
-// minWindow is the smallest window in which every screen fits unclipped.
-var minWindow = fyne.NewSize(1100, 700)
-
 // minSize stacks its objects and asks for at least its size, which keeps
 // the window from shrinking below it.
 type minSize struct{ min fyne.Size }
@@ -18,6 +15,25 @@ func (l *minSize) MinSize(objs []fyne.CanvasObject) fyne.Size {
 }
 
 func (l *minSize) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+// fixedWidth lays its objects out stacked, w wide (or wider if they need
+// it), for content centred on a wide page.
+type fixedWidth struct{ w float32 }
+
+func (l *fixedWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	s := fyne.NewSize(l.w, 0)
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return s
+}
+
+func (l *fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	for _, o := range objs {
 		o.Move(fyne.NewPos(0, 0))
 		o.Resize(size)
