@@ -43,6 +43,7 @@ type webhookForm struct {
 
 	fields fieldForm
 	dlg    *formDialog
+	live   *liveBacktest
 }
 
 func newWebhookForm(s *webhooksScreen, w *core.Webhook) *webhookForm {
@@ -85,11 +86,12 @@ func newWebhookForm(s *webhooksScreen, w *core.Webhook) *webhookForm {
 		Importance: widget.WarningImportance, SizeName: theme.SizeNameCaptionText,
 	})
 
+	f.live = newLiveBacktest(f)
 	ff := &f.fields
 	url := ff.add("URL", f.url, "http:// or https:// endpoint that receives the events", "url")
 	ev := ff.add("Events", events, "", "events")
-	spike := ff.add("Spike threshold", f.spikeAt, "traffic.spike when current visitors (5 min) reach this", "spike_threshold")
-	drop := ff.add("Drop threshold", f.dropBelow, "traffic.drop when visitors over 12 h fall below this", "drop_threshold")
+	spike := ff.add("Spike threshold", container.NewVBox(f.spikeAt, f.live.spike), "traffic.spike when current visitors (5 min) reach this", "spike_threshold")
+	drop := ff.add("Drop threshold", container.NewVBox(f.dropBelow, f.live.drop), "traffic.drop when visitors over 12 h fall below this", "drop_threshold")
 	cool := ff.add("Cooldown", f.cooldown, "Least time between two alerts of one kind (1m–720h)", "cooldown")
 	res := ff.add("Resolved", f.sendResolved, "", "send_resolved")
 	goals := ff.add("Goals", goalsInput, "None checked: every goal of the site", "goals")
@@ -194,6 +196,7 @@ func (f *webhookForm) onFormat(v string) {
 }
 
 func (f *webhookForm) show() {
+	f.live.start()
 	f.dlg.show()
 	f.s.ui.win.Canvas().Focus(f.url)
 }

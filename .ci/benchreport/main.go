@@ -229,6 +229,17 @@ func (rn *run) targets() []target {
 	ver, _ := rn.get("BenchmarkStartup", "baseline-version-ms")
 	ts = append(ts, judge("Start-up: exec of `hookwatch --headless` to its first completed poll (median of 5)", st, ok, "ms", true, 500, "≤ 500 ms",
 		fmt.Sprintf("%s ms: exec to exit of `hookwatch version`", num(ver))))
+
+	// History and backtests.
+	if v, ok := rn.get("BenchmarkHistory", "read-5m-28d-ms"); ok {
+		b, _ := rn.get("BenchmarkHistory", "baseline-count-ms")
+		ts = append(ts, target{what: "History read: one site's 28 days of 5-minute buckets over 5 M events on 1,000 sites (storage/clickhouse)",
+			measured: num(v) + " ms", baseline: num(b) + " ms: a plain count of the site's events over the same range", goal: "—", verdict: "informational"})
+	}
+	rp, ok := rn.get("BenchmarkReplay", "replay-ms")
+	loop, _ := rn.get("BenchmarkReplay", "baseline-loop-ms")
+	ts = append(ts, judge("Backtest of one rule over 8,064 five-minute buckets (core/backtest)", rp, ok, "ms", true, 50, "≤ 50 ms",
+		fmt.Sprintf("%s ms: a plain loop deciding the same rule on the same values", num(loop))))
 	return ts
 }
 

@@ -64,6 +64,10 @@ func run(bin string, headless bool, extra []string) error {
 		return err
 	}
 
+	if err := seedHistory(ch, chdb, time.Now().UTC()); err != nil {
+		return err
+	}
+
 	rc, err := startReceiver()
 	if err != nil {
 		return err

@@ -20,7 +20,7 @@ func (c *cli) webhookCommand() *cobra.Command {
 	return groupCommand("webhook", "Add, change, list, test and remove the webhooks that receive events", "",
 		c.webhookAddCommand(), c.webhookListCommand(), c.webhookEditCommand(),
 		c.webhookEnableCommand(true), c.webhookEnableCommand(false), c.webhookRmCommand(),
-		c.webhookRotateCommand(), c.webhookTestCommand(), c.webhookPreviewCommand())
+		c.webhookRotateCommand(), c.webhookTestCommand(), c.webhookPreviewCommand(), c.webhookBacktestCommand())
 }
 
 // webhookOptions are the flags that add and edit share. set names the flags

@@ -64,6 +64,8 @@ func (c *cli) rootCommand() *cobra.Command {
 		c.redeliverCommand(),
 		c.statusCommand(),
 		c.settingsCommand(),
+		c.trafficCommand(),
+		c.backtestCommand(),
 		c.versionCommand(),
 	)
 	for _, more := range extraCommands {

@@ -44,6 +44,7 @@ type Main struct {
 	Poller  *poll.Poller
 	Source  core.TrafficSource
 	Metrics *metrics
+	history *liveHistory // see HistoryReader
 
 	live    *liveSource // Source, while it is open; applySettings swaps its ClickHouse
 	applyMu sync.Mutex  // one applySettings at a time: the watch's and the window's

@@ -92,10 +92,10 @@ func (c *cycle) traffic(ctx context.Context) error {
 		site := c.sites[h.SiteID]
 		vc := counts[site.PlausibleID]
 		if watches(h, core.EventSpike) {
-			hits = c.evaluate(hits, h, site, core.EventSpike, vc.Current >= uint64(h.SpikeThreshold), vc.Current)
+			hits = c.evaluate(hits, h, site, core.EventSpike, core.TrafficRule{Type: core.EventSpike, Threshold: h.SpikeThreshold}.Holds(vc.Current), vc.Current)
 		}
 		if due && watches(h, core.EventDrop) {
-			hits = c.evaluate(hits, h, site, core.EventDrop, vc.Last12h < uint64(h.DropThreshold), vc.Last12h)
+			hits = c.evaluate(hits, h, site, core.EventDrop, core.TrafficRule{Type: core.EventDrop, Threshold: h.DropThreshold}.Holds(vc.Last12h), vc.Last12h)
 		}
 	}
 	if len(hits) == 0 {
