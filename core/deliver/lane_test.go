@@ -236,7 +236,7 @@ func TestRetryLane(t *testing.T) {
 		st := newStore(t)
 		rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, n int) {
 			if r.URL.Path == "/old" {
-				w.Header().Set("Retry-After", "3")
+				w.Header().Set("Retry-After", "8") // ample time for the edit below
 				w.WriteHeader(http.StatusServiceUnavailable)
 			}
 		})

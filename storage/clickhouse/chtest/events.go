@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -198,30 +199,43 @@ func (s *Server) SeedSynthetic(db string, sites, events int, span time.Duration)
 		return fmt.Errorf("SeedSynthetic: need sites ≥ 1, events ≥ 1 and span ≥ 1s")
 	}
 	users := max(events/4, 1)
+	// Rows are numbered n from 0 and made from n alone, so the seed can go
+	// in chunks, each its own INSERT within the HTTP client's timeout; one
+	// statement of tens of millions of rows also took the server far longer
+	// than its chunks, on a busy machine.
 	q := fmt.Sprintf(`INSERT INTO %[1]s.events_v2 (timestamp, name, site_id, user_id, session_id, hostname, pathname, referrer_source,
     screen_size, browser, scroll_depth, engagement_time, batch)
 SELECT
-    now() - toUInt32(intHash64(number) %% %[4]d) AS timestamp,
-    multiIf(number %% 20 = 0, %[5]s, number %% 20 = 1, %[6]s, number %% 10 = 2, 'engagement', 'pageview') AS name,
-    toUInt64(1 + intHash32(number) %% %[2]d) AS site_id,
-    intHash64(number %% %[3]d) AS user_id,
-    intHash64(number %% %[3]d + 1) AS session_id,
+    now() - toUInt32(intHash64(n) %% %[4]d) AS timestamp,
+    multiIf(n %% 20 = 0, %[5]s, n %% 20 = 1, %[6]s, n %% 10 = 2, 'engagement', 'pageview') AS name,
+    toUInt64(1 + intHash32(n) %% %[2]d) AS site_id,
+    intHash64(n %% %[3]d) AS user_id,
+    intHash64(n %% %[3]d + 1) AS session_id,
     concat('site', toString(site_id), '.example.com') AS hostname,
-    arrayElement(%[7]s, number %% %[8]d + 1) AS pathname,
-    arrayElement(%[9]s, intDiv(number, 7) %% %[10]d + 1) AS referrer_source,
-    arrayElement(['Desktop', 'Mobile', 'Tablet'], number %% 3 + 1) AS screen_size,
-    arrayElement(['Chrome', 'Firefox', 'Safari'], intDiv(number, 3) %% 3 + 1) AS browser,
-    toUInt8(if(name = 'engagement', number %% 101, 0)) AS scroll_depth,
-    toUInt32(if(name = 'engagement', 1000 + number %% 60000, 0)) AS engagement_time,
-    toUInt64(intDiv(number, 1000)) AS batch
-FROM numbers(%[11]d)`,
+    arrayElement(%[7]s, n %% %[8]d + 1) AS pathname,
+    arrayElement(%[9]s, intDiv(n, 7) %% %[10]d + 1) AS referrer_source,
+    arrayElement(['Desktop', 'Mobile', 'Tablet'], n %% 3 + 1) AS screen_size,
+    arrayElement(['Chrome', 'Firefox', 'Safari'], intDiv(n, 3) %% 3 + 1) AS browser,
+    toUInt8(if(name = 'engagement', n %% 101, 0)) AS scroll_depth,
+    toUInt32(if(name = 'engagement', 1000 + n %% 60000, 0)) AS engagement_time,
+    toUInt64(intDiv(n, 1000)) AS batch
+FROM (SELECT number + {from} AS n FROM numbers({count}))`,
 		db, sites, users, int64(span/time.Second),
 		quote(SyntheticEventGoals[0]), quote(SyntheticEventGoals[1]),
 		array(SyntheticPages), len(SyntheticPages),
 		array(SyntheticSources), len(SyntheticSources),
-		events)
-	return s.Exec(q)
+	)
+	for from := 0; from < events; from += seedChunk {
+		chunk := strings.NewReplacer("{from}", strconv.Itoa(from), "{count}", strconv.Itoa(min(seedChunk, events-from))).Replace(q)
+		if err := s.Exec(chunk); err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+// seedChunk bounds the rows of one INSERT of SeedSynthetic.
+const seedChunk = 2_000_000
 
 func quote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
