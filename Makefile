@@ -80,15 +80,19 @@ fuzz:
 test-faults: deps build-headless
 	PATH="$$PATH:/usr/sbin" HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) $(GO) test -race -count=1 -timeout 20m -run 'Fault' ./...
 
-## bench: every benchmark beside its same-run baseline; writes docs/benchmarks.md.
+## bench: every benchmark beside its same-run baseline; keeps the output of
+## the last three runs in docs/bench-runs and writes docs/benchmarks.md from them.
+BENCH_RUNS := docs/bench-runs
 bench: deps-clickhouse build-headless
-	mkdir -p $(BIN) docs
+	mkdir -p $(BIN) docs $(BENCH_RUNS)
 	{ echo "bench-env: loadavg_start=$$(cut -d' ' -f1-3 /proc/loadavg)"; \
 	  echo "bench-env: started=$$(date -u '+%Y-%m-%d %H:%M:%S UTC')"; \
 	  HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) PATH="$$PATH:/usr/sbin" \
-	  $(GO) test -tags nogui -run '^$$' -bench . -benchtime 1x -timeout 30m ./core/... ./storage/... ./cmd/... 2>&1; \
+	  $(GO) test -tags nogui -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/... ./storage/... ./cmd/... 2>&1; \
 	  echo "bench-exit: $$?"; } | tee $(BIN)/bench.out
-	$(GO) run ./.ci/benchreport -notes .ci/benchreport/analysis.md < $(BIN)/bench.out > docs/benchmarks.md
+	cp $(BIN)/bench.out $(BENCH_RUNS)/$$(date -u '+%Y%m%dT%H%M%SZ').out
+	ls -1 $(BENCH_RUNS)/*.out | head -n -3 | xargs -r rm --
+	$(GO) run ./.ci/benchreport -notes .ci/benchreport/analysis.md $(BENCH_RUNS)/*.out > docs/benchmarks.md
 	@! grep -q '^bench-exit: [1-9]' $(BIN)/bench.out
 
 ## lint: gofmt, vet and staticcheck.

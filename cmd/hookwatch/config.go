@@ -14,7 +14,7 @@ type Config struct {
 	DBPath        string
 	ClickHouseDSN string
 	PollInterval  time.Duration
-	SettleDelay   time.Duration
+	LateHorizon   time.Duration // 0: core.DefaultLateHorizon
 	Headless      bool
 	Listen        string
 	LogFormat     string

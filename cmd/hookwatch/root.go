@@ -64,6 +64,8 @@ func (c *cli) rootCommand() *cobra.Command {
 		c.redeliverCommand(),
 		c.statusCommand(),
 		c.settingsCommand(),
+		c.trafficCommand(),
+		c.backtestCommand(),
 		c.versionCommand(),
 	)
 	for _, more := range extraCommands {
@@ -89,7 +91,7 @@ func (c *cli) globalFlags(root *cobra.Command) {
 	fs.BoolVar(&cfg.Headless, "headless", false, "run the engine without a window (no subcommand)")
 	fs.Var(&durationValue{v: &cfg.PollInterval, field: "poll_interval", min: 100 * time.Millisecond}, "poll-interval",
 		"engine: how often to poll ClickHouse (env "+EnvPollInterval+", then the saved setting, else 10s)")
-	durationFlag(fs, &cfg.SettleDelay, "settle-delay", "engine: how far goal windows stay behind ClickHouse's now() (default 10s)")
+	lateHorizonFlags(fs, &cfg.LateHorizon)
 	fs.StringVar(&cfg.Listen, "listen", "", "engine: serve /healthz and /metrics on `ADDR`, e.g. 127.0.0.1:9464")
 	cfg.DrainTimeout = 10 * time.Second
 	durationFlag(fs, &cfg.DrainTimeout, "drain-timeout", "engine: how long shutdown waits for attempts in flight")

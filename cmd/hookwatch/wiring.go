@@ -44,6 +44,7 @@ type Main struct {
 	Poller  *poll.Poller
 	Source  core.TrafficSource
 	Metrics *metrics
+	history *liveHistory // see HistoryReader
 
 	live    *liveSource // Source, while it is open; applySettings swaps its ClickHouse
 	applyMu sync.Mutex  // one applySettings at a time: the watch's and the window's
@@ -154,7 +155,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Triggers:    m.Triggers,
 		Notify:      m.Engine.Notify,
 		Interval:    m.PollInterval(ctx),
-		SettleDelay: m.Config.SettleDelay,
+		LateHorizon: m.Config.LateHorizon,
 		Logger:      m.Logger,
 		OnPoll:      m.observePoll,
 	})
@@ -218,10 +219,9 @@ func (m *Main) renewLease(ctx context.Context) error {
 // Startup returns the attributes of the one line logged at start: where the
 // database and ClickHouse are, and how much there is to watch.
 func (m *Main) Startup(ctx context.Context) []any {
-	sites, _ := m.Sites.FindSites(ctx)
-	hooks, _ := m.Webhooks.FindWebhooks(ctx, core.WebhookFilter{})
+	sites, hooks, _ := m.DB.Counts(ctx)
 	return []any{"version", version, "db", m.Config.DBPath, "clickhouse", clickhouse.Endpoint(m.ClickHouseDSN(ctx)),
-		"sites", len(sites), "webhooks", len(hooks), "poll_interval", m.PollInterval(ctx).String()}
+		"sites", sites, "webhooks", hooks, "poll_interval", m.PollInterval(ctx).String()}
 }
 
 // Close stops the engine, draining attempts in flight (bounded by the drain
