@@ -95,7 +95,7 @@ func SettingRange(key string) DurationRange {
 func ValidateClickHouseDSN(dsn string) error {
 	u, err := url.Parse(dsn)
 	if err != nil || u.Host == "" || (u.Scheme != "clickhouse" && u.Scheme != "tcp") {
-		return FieldErrorf(SettingClickHouseDSN, "must look like clickhouse://user:password@host:9000/database")
+		return FieldErrorf(SettingClickHouseDSN, "must look like clickhouse://user:password@host:9000/%s", DefaultClickHouseDatabase)
 	}
 	return nil
 }

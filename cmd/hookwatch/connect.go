@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"github.com/hookwatch/hookwatch/core"
 	"github.com/hookwatch/hookwatch/storage/clickhouse"
@@ -26,11 +27,11 @@ func (s *clickHouseService) SaveClickHouseDSN(ctx context.Context, dsn string) e
 	return s.m.SaveClickHouseDSN(ctx, dsn)
 }
 
-// SaveClickHouseDSN checks the shape of dsn, stores it as the
-// clickhouse_dsn setting, and brings the running engine in line with it
-// through applySettings: when it is now the DSN in force (no flag or
-// environment variable names another), the poller switches to it and polls
-// at once, without waiting out a backoff earned by the old DSN.
+// SaveClickHouseDSN checks the shape of dsn and stores it as the
+// clickhouse_dsn setting; applySettings then points the running engine at
+// it, unless a flag or environment variable names another, and polls at
+// once, so that the status bar need not wait out a backoff earned by the
+// old DSN.
 func (m *Main) SaveClickHouseDSN(ctx context.Context, dsn string) error {
 	src, err := clickhouse.Open(ctx, dsn) // checks the DSN; does not connect
 	if err != nil {
@@ -42,4 +43,22 @@ func (m *Main) SaveClickHouseDSN(ctx context.Context, dsn string) error {
 	}
 	m.applySettings(ctx)
 	return nil
+}
+
+// pollNow runs one poll in the background, within the engine's lifetime.
+func (m *Main) pollNow() {
+	m.runMu.Lock()
+	defer m.runMu.Unlock()
+	if m.runCtx == nil || m.runCtx.Err() != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(m.runCtx, 30*time.Second)
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		defer cancel()
+		// PollOnce logs and saves its own failure; a failed poll is
+		// ClickHouse's state, not a reason to stop the engine.
+		_ = m.Poller.PollOnce(ctx)
+	}()
 }

@@ -175,8 +175,8 @@ func (m *Main) DefaultCooldown(ctx context.Context) time.Duration {
 // applySettings brings the running engine in line with the settings in
 // force, after watchOthers saw another process commit or the window saved
 // its settings: a new poll interval applies from the next poll, and a new
-// ClickHouse DSN at the next poll, which does not wait out the backoff of
-// the old server's failures.
+// ClickHouse DSN at a poll run at once, which does not wait out the backoff
+// of the old server's failures.
 func (m *Main) applySettings(ctx context.Context) {
 	if m.Poller == nil {
 		return
@@ -198,8 +198,8 @@ func (m *Main) applySettings(ctx context.Context) {
 	if err := m.live.swap(src, dsn); err != nil {
 		m.Logger.Warn("closing the old ClickHouse connection", "err", err)
 	}
-	m.Poller.RetryNow()
 	m.Logger.Info("clickhouse changed", "clickhouse", clickhouse.Endpoint(dsn))
+	m.pollNow()
 }
 
 // settingsNotifier is the SettingsService the window saves through: the

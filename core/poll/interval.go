@@ -66,12 +66,3 @@ func (p *Poller) SetInterval(d time.Duration) (bool, error) {
 	p.log.Info("poll interval changed", "interval", d)
 	return true, nil
 }
-
-// RetryNow lifts the backoff that failed polls set, so that the next
-// scheduled poll runs: after the ClickHouse to read changed, its first poll
-// should not wait out the old one's failures. It waits for a poll under way.
-func (p *Poller) RetryNow() {
-	p.mu.Lock()
-	p.retryAt = time.Time{}
-	p.mu.Unlock()
-}
