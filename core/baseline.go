@@ -112,8 +112,8 @@ type BaselineSource interface {
 // BaselineStore keeps the poller's baselines for the window, `status` and
 // `webhook list`, which do not read ClickHouse.
 type BaselineStore interface {
-	// SaveBaselines replaces the stored baselines of the (site, weeks)
-	// pairs in bs and deletes those of sites that no longer exist.
+	// SaveBaselines replaces every stored baseline with bs. Baselines of
+	// sites deleted meanwhile are left out.
 	SaveBaselines(ctx context.Context, bs []Baseline) error
 	// Baselines returns every stored baseline.
 	Baselines(ctx context.Context) (map[BaselineKey]Baseline, error)
