@@ -151,14 +151,15 @@ func pollArgs(visitors bool, l *lanes, sites []uint64, from, to time.Time) []any
 // events once: one statement counts the current visitors and the goals
 // (one more per 64 KiB of goal names or 100 wildcard paths). The 12 h
 // count scans twelve hours, over which the goals' lanes would cost more
-// than a second statement reading only the goal window: with it, Poll
-// runs Visitors' statement and then the goals' own.
+// than a second statement reading only the goal window: with it (or with
+// the 60-minute count, for the same reason), Poll runs Visitors' statement
+// and then the goals' own.
 func (s *Source) Poll(ctx context.Context, q core.PollQuery) (core.PollResult, error) {
 	res := core.PollResult{Visitors: make(map[uint64]core.VisitorCounts)}
 	chunks := laneChunks(q.Goals)
-	visitorLane := !q.With12h && len(q.SiteIDs) > 0 && len(chunks) > 0
+	visitorLane := !q.With12h && !q.With60m && len(q.SiteIDs) > 0 && len(chunks) > 0
 	if !visitorLane && len(q.SiteIDs) > 0 {
-		v, err := s.Visitors(ctx, q.SiteIDs, q.With12h)
+		v, err := s.visitors(ctx, q.SiteIDs, q.With12h, q.With60m)
 		if err != nil {
 			return core.PollResult{}, err
 		}
