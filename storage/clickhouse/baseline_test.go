@@ -77,6 +77,8 @@ func TestBucketCounts(t *testing.T) {
 	}{
 		{"the slot hours of three weeks", baseline.SlotRanges(base.Add(20*time.Minute), 3)},
 		{"one long range, as a backtest reads", []core.TimeRange{{From: base.Add(-90 * time.Minute), To: base.Add(2 * time.Hour)}}},
+		{"one slot hour", baseline.SlotRanges(base, 1)},
+		{"adjacent hours, whose reads overlap", []core.TimeRange{{From: base, To: base.Add(time.Hour)}, {From: base.Add(-time.Hour), To: base}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := src.BucketCounts(ctx, core.CountQuery{SiteIDs: asked, Ranges: tc.ranges})
@@ -84,7 +86,7 @@ func TestBucketCounts(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := wantCounts(evs, asked, tc.ranges)
-			if len(want) != 2 || len(want[11].Visitors) < 20 || len(want[11].Rolling) < 20 {
+			if len(want) != 2 || len(want[11].Visitors) < 10*len(tc.ranges) || len(want[11].Rolling) < 10*len(tc.ranges) {
 				t.Fatalf("the seed misses the ranges: %d sites", len(want))
 			}
 			if len(got) != len(want) {
@@ -150,6 +152,15 @@ func TestFirstEvents(t *testing.T) {
 	}
 	if !got[33][0].Equal(base.Add(-9*24*time.Hour)) || got[siteEmpty] != nil || len(got) != 2 {
 		t.Errorf("got %v", got)
+	}
+	one, err := src.FirstEvents(context.Background(), []uint64{11, 33}, since[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, site := range []uint64{11, 33} {
+		if !one[site][0].Equal(got[site][1]) {
+			t.Errorf("site %d alone since %v: %v, want %v", site, since[1], one[site], got[site][1])
+		}
 	}
 }
 
