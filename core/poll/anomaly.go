@@ -71,7 +71,11 @@ func (c *cycle) refreshBaselines(ctx context.Context) {
 		return
 	}
 	start := time.Now()
-	fresh, err := c.readBaselines(ctx, missing)
+	// Half the poll's time at most: a slow history read must leave the
+	// poll time to commit what it decided otherwise.
+	rctx, cancel := context.WithTimeout(ctx, p.cfg.PollTimeout/2)
+	fresh, err := c.readBaselines(rctx, missing)
+	cancel()
 	if err != nil {
 		a.retryAt = c.local.Add(p.cfg.DropEvery)
 		p.log.Warn("reading baselines failed; anomaly rules without one stay silent", "err", err, "retry_in", p.cfg.DropEvery)
@@ -115,14 +119,23 @@ func (c *cycle) readBaselines(ctx context.Context, keys []core.BaselineKey) (map
 	for i, w := range weeks {
 		since[i] = baseline.HistorySince(c.now, w)
 	}
+	// The two reads are independent: side by side, a refresh takes about
+	// as long as the slower.
 	src := c.p.cfg.Counts
+	var firsts map[uint64][]time.Time
+	var ferr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		firsts, ferr = src.FirstEvents(ctx, sites, since)
+	}()
 	counts, err := src.BucketCounts(ctx, core.CountQuery{SiteIDs: sites, Ranges: baseline.SlotRanges(c.now, maxWeeks)})
+	<-done
 	if err != nil {
 		return nil, &sourceError{"bucket counts", err}
 	}
-	firsts, err := src.FirstEvents(ctx, sites, since)
-	if err != nil {
-		return nil, &sourceError{"first events", err}
+	if ferr != nil {
+		return nil, &sourceError{"first events", ferr}
 	}
 	out := make(map[core.BaselineKey]core.Baseline, len(keys))
 	for _, k := range keys {
