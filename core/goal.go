@@ -69,24 +69,38 @@ func (g *Goal) Validate() error {
 	return nil
 }
 
-// PathPattern returns an anchored RE2 regular expression for a page-goal
-// path in which `*` matches any run of characters, as in current Plausible.
-// Both Go's regexp and ClickHouse's match() accept it.
+// PathPattern returns the regular expression with which current Plausible
+// matches page goal path (page_regex, lib/plausible/stats/filters/utils.ex):
+// the whole path regex-escaped, then `\|` turned back into `|`, `\*\*` and
+// then `\*` into `.*`, wrapped in `^…$`. So `*` and `**` match any run of
+// characters, and `|` is an alternation with Plausible's quirk: `/a|/b`
+// gives `^/a|/b$`, "starts with /a or ends with /b". Go's regexp and
+// ClickHouse's match() (both RE2) accept it; match() searches, as
+// Plausible's query does, so the anchors mean what they say.
 func PathPattern(path string) string {
-	parts := strings.Split(path, "*")
-	for i, p := range parts {
-		parts[i] = regexp.QuoteMeta(p)
-	}
-	return "^" + strings.Join(parts, ".*") + "$"
+	s := regexp.QuoteMeta(path)
+	s = strings.ReplaceAll(s, `\|`, "|")
+	s = strings.ReplaceAll(s, `\*\*`, ".*")
+	s = strings.ReplaceAll(s, `\*`, ".*")
+	return "^" + s + "$"
 }
 
-// MatchPath reports whether pathname completes the page goal path.
+// PathLiteral reports whether page goal path matches only the pathname
+// equal to it, which holds when it has neither `*` nor `|`: its
+// PathPattern is then the escaped path between anchors. Readers may
+// compare such a path with `=`, which costs less than a regular expression
+// and gives the same answer.
+func PathLiteral(path string) bool {
+	return !strings.ContainsAny(path, "*|")
+}
+
+// MatchPath reports whether pathname completes the page goal path, as
+// PathPattern defines it.
 func MatchPath(path, pathname string) bool {
-	if !strings.Contains(path, "*") {
+	if PathLiteral(path) {
 		return path == pathname
 	}
-	ok, _ := regexp.MatchString(PathPattern(path), pathname)
-	return ok
+	return regexp.MustCompile(PathPattern(path)).MatchString(pathname)
 }
 
 // GoalFilter narrows FindGoals. A zero SiteID means every site.

@@ -23,12 +23,40 @@ func TestMatchPath(t *testing.T) {
 		{"/(x)+", "/(x)+", true},
 		{"/p?q", "/p?q", true},
 		{"*", "/anything", true},
+		{"/blog/**", "/blog/2024/hello", true},
+		{"/blog/**", "/blog", false},
+		{"/a.b", "/a.b", true},
+		{"/a(b*", "/a(bc", true},
+		{"/a(b*", "/ab", false},
+		// `|` alternates the anchored halves: ^/a|/b$ is "starts with /a,
+		// or ends with /b".
+		{"/a|/b", "/a", true},
+		{"/a|/b", "/about", true},
+		{"/a|/b", "/x/b", true},
+		{"/a|/b", "/b/x", false},
+		{"/a|/b", "/x", false},
+		{"/a|/b*", "/b/x", true},
 	} {
 		if got := core.MatchPath(tc.pattern, tc.path); got != tc.want {
 			t.Errorf("MatchPath(%q, %q) = %v, want %v", tc.pattern, tc.path, got, tc.want)
 		}
 		if _, err := regexp.Compile(core.PathPattern(tc.pattern)); err != nil {
 			t.Errorf("PathPattern(%q) is not a valid regexp: %v", tc.pattern, err)
+		}
+	}
+}
+
+func TestPathPattern(t *testing.T) {
+	for _, tc := range []struct{ path, want string }{
+		{"/signup", `^/signup$`},
+		{"/blog/*", `^/blog/.*$`},
+		{"/blog/**", `^/blog/.*$`},
+		{"/a|/b", `^/a|/b$`},
+		{"/a.b(c)", `^/a\.b\(c\)$`},
+		{"/***", `^/.*.*$`},
+	} {
+		if got := core.PathPattern(tc.path); got != tc.want {
+			t.Errorf("PathPattern(%q) = %q, want %q", tc.path, got, tc.want)
 		}
 	}
 }

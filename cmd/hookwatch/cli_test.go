@@ -247,7 +247,7 @@ func TestUsage(t *testing.T) {
 	}{
 		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{"missing argument", []string{"site", "add"}, 2, "missing argument"},
-		{"unknown flag", []string{"site", "list", "--colour"}, 2, "flag provided but not defined"},
+		{"unknown flag", []string{"site", "list", "--colour"}, 2, "unknown flag: --colour"},
 		{"bad delivery state", []string{"deliveries", "--status", "lost"}, 2, `status: unknown state "lost"`},
 		{"bad id", []string{"redeliver", "x"}, 2, "delivery_id: must be a positive integer id"},
 		{"unknown delivery", []string{"redeliver", "99"}, 2, "99"},

@@ -8,13 +8,22 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/hookwatch/hookwatch/core"
 )
 
 // webhookTest sends one signed webhook.test now, with no retry, and exits 0
 // only on a 2xx answer.
-func (c *cli) webhookTest(ctx context.Context, args []string) error {
-	m, id, asJSON, err := c.webhookIDCmd(ctx, "webhook test", args)
+func (c *cli) webhookTestCommand() *cobra.Command {
+	return webhookIDCommand("test", "Send one signed webhook.test now; exit 0 only on a 2xx answer",
+		`Send one signed webhook.test event to the webhook now, with no retry, and
+print the status, latency and response. Exit 0 on a 2xx answer, else 1. The
+attempt is logged like any other (see `+"`hookwatch deliveries`"+`).`, c.webhookTest)
+}
+
+func (c *cli) webhookTest(ctx context.Context, id int64, asJSON bool) error {
+	m, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -23,7 +32,7 @@ func (c *cli) webhookTest(ctx context.Context, args []string) error {
 		return err
 	}
 	ok := a.StatusCode >= 200 && a.StatusCode < 300
-	if *asJSON {
+	if asJSON {
 		out := struct {
 			OK         bool    `json:"ok"`
 			DeliveryID int64   `json:"delivery_id"`
@@ -60,21 +69,45 @@ func excerpt(s string, n int) string {
 	return s[:n] + "…"
 }
 
-func (c *cli) deliveriesCmd(ctx context.Context, args []string) error {
-	fs := newFlagSet("deliveries")
-	webhook := fs.Int64("webhook", 0, "only this webhook's deliveries")
-	status := fs.String("status", "", "only this state: pending, retrying, succeeded, failed")
-	limit := c.positiveIntFlag(fs, "limit", "at most N deliveries (default 20)")
-	asJSON := fs.Bool("json", false, "print JSON, with each delivery's attempts")
-	if _, err := c.parseArgs(fs, args, 0, 0); err != nil {
+// deliveriesOptions is what `deliveries` was told.
+type deliveriesOptions struct {
+	webhook int64
+	status  string
+	limit   int
+	json    bool
+}
+
+func (c *cli) deliveriesCommand() *cobra.Command {
+	var o deliveriesOptions
+	cmd := &cobra.Command{
+		Use:   "deliveries",
+		Short: "List the newest deliveries and their state",
+		Long: `List the newest deliveries, newest first, with their state, attempt count,
+last answer and next attempt. --json adds each delivery's attempts.`,
+		Example: "  hookwatch deliveries --status failed\n  hookwatch deliveries --webhook 1 --limit 100 --json",
+		Args:    argsBetween(0, 0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.deliveries(cmd.Context(), o)
+		},
+	}
+	fs := cmd.Flags()
+	fs.Var(funcValue{typ: "ID", set: func(s string) (err error) {
+		o.webhook, err = idArg("webhook", s)
 		return err
+	}}, "webhook", "only this webhook's deliveries")
+	fs.StringVar(&o.status, "status", "", "only this `state`: pending, retrying, succeeded or failed")
+	positiveIntFlag(fs, &o.limit, "limit", "at most this many deliveries (default 20)")
+	fs.BoolVar(&o.json, "json", false, "print a JSON array, with each delivery's attempts")
+	return cmd
+}
+
+func (c *cli) deliveries(ctx context.Context, o deliveriesOptions) error {
+	filter := core.DeliveryFilter{WebhookID: o.webhook, Limit: 20, WithAttempts: o.json}
+	if o.limit > 0 {
+		filter.Limit = o.limit
 	}
-	filter := core.DeliveryFilter{WebhookID: *webhook, Limit: 20, WithAttempts: *asJSON}
-	if *limit > 0 {
-		filter.Limit = *limit
-	}
-	if *status != "" {
-		st, err := core.ParseDeliveryState(*status)
+	if o.status != "" {
+		st, err := core.ParseDeliveryState(o.status)
 		if err != nil {
 			return err
 		}
@@ -84,8 +117,8 @@ func (c *cli) deliveriesCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *webhook != 0 {
-		if _, err := m.Webhooks.FindWebhookByID(ctx, *webhook); err != nil {
+	if o.webhook != 0 {
+		if _, err := m.Webhooks.FindWebhookByID(ctx, o.webhook); err != nil {
 			return err
 		}
 	}
@@ -93,7 +126,7 @@ func (c *cli) deliveriesCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if o.json {
 		if ds == nil {
 			ds = []*core.Delivery{}
 		}
@@ -127,16 +160,25 @@ func (c *cli) deliveriesCmd(ctx context.Context, args []string) error {
 	return nil
 }
 
-func (c *cli) redeliverCmd(ctx context.Context, args []string) error {
-	fs := newFlagSet("redeliver")
-	pos, err := c.parseArgs(fs, args, 1, 1)
-	if err != nil {
-		return err
+func (c *cli) redeliverCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "redeliver DELIVERY_ID",
+		Short: "Queue a delivery again, with the same webhook-id and body",
+		Long: `Queue a delivery again, with the same webhook-id and body, so receivers
+that deduplicate see it once. A running engine (the window or --headless)
+sends it within seconds.`,
+		Args: argsBetween(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := idArg("delivery_id", args[0])
+			if err != nil {
+				return err
+			}
+			return c.redeliver(cmd.Context(), id)
+		},
 	}
-	id, err := idArg("delivery_id", pos[0])
-	if err != nil {
-		return err
-	}
+}
+
+func (c *cli) redeliver(ctx context.Context, id int64) error {
 	m, err := c.open(ctx)
 	if err != nil {
 		return err

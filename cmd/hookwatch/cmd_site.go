@@ -6,57 +6,82 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/hookwatch/hookwatch/core"
 )
 
 // discoverWindow is how far back `site discover` looks.
 const discoverWindow = 30 * 24 * time.Hour
 
-func (c *cli) siteCmd(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usagef("site: missing subcommand (add, list, discover, rm)")
-	}
-	switch args[0] {
-	case "add":
-		return c.siteAdd(ctx, args[1:])
-	case "list", "ls":
-		return c.siteList(ctx, args[1:])
-	case "discover":
-		return c.siteDiscover(ctx, args[1:])
-	case "rm", "remove":
-		return c.siteRm(ctx, args[1:])
-	}
-	return usagef("site: unknown subcommand %q", args[0])
+func (c *cli) siteCommand() *cobra.Command {
+	return groupCommand("site", "Add, list, discover and remove the Plausible sites watched", "",
+		c.siteAddCommand(), c.siteListCommand(), c.siteDiscoverCommand(), c.siteRmCommand())
 }
 
-func (c *cli) siteAdd(ctx context.Context, args []string) error {
-	fs := newFlagSet("site add")
-	siteID := c.positiveIntFlag(fs, "site-id", "Plausible's numeric site_id")
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := c.parseArgs(fs, args, 1, 1)
-	if err != nil {
-		return err
+// siteAddOptions is what `site add` was told.
+type siteAddOptions struct {
+	domain string
+	siteID int
+	json   bool
+}
+
+func (c *cli) siteAddCommand() *cobra.Command {
+	var o siteAddOptions
+	cmd := &cobra.Command{
+		Use:   "add DOMAIN --site-id N",
+		Short: "Watch a Plausible site",
+		Long: `Watch a Plausible site. DOMAIN is the name hookwatch shows and webhooks
+carry; --site-id is Plausible's numeric site_id in ClickHouse, which
+` + "`hookwatch site discover`" + ` lists.`,
+		Example: "  hookwatch site add example.com --site-id 1",
+		Args:    argsBetween(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.domain = args[0]
+			return c.siteAdd(cmd.Context(), o)
+		},
 	}
-	if !flagsSet(fs)["site-id"] {
+	positiveIntFlag(cmd.Flags(), &o.siteID, "site-id", "Plausible's numeric site_id (required)")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print the site as JSON")
+	return cmd
+}
+
+func (c *cli) siteAdd(ctx context.Context, o siteAddOptions) error {
+	if o.siteID == 0 {
 		return core.FieldErrorf("site_id", "is required (--site-id N; find it with `hookwatch site discover`)")
 	}
 	m, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
-	s := &core.Site{Domain: pos[0], PlausibleID: uint64(*siteID)}
+	s := &core.Site{Domain: o.domain, PlausibleID: uint64(o.siteID)}
 	if err := m.Sites.CreateSite(ctx, s); err != nil {
 		return err
 	}
-	if *asJSON {
+	if o.json {
 		return c.printJSON(s)
 	}
 	fmt.Fprintf(c.stdout, "site %s added (site_id %d)\n", s.Domain, s.PlausibleID)
 	return nil
 }
 
-func (c *cli) siteList(ctx context.Context, args []string) error {
-	m, asJSON, err := c.jsonArgs(ctx, "site list", args)
+func (c *cli) siteListCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List the sites watched",
+		Args:    argsBetween(0, 0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.siteList(cmd.Context(), asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+func (c *cli) siteList(ctx context.Context, asJSON bool) error {
+	m, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -82,8 +107,25 @@ func (c *cli) siteList(ctx context.Context, args []string) error {
 	return tw.Flush()
 }
 
-func (c *cli) siteDiscover(ctx context.Context, args []string) error {
-	m, asJSON, err := c.jsonArgs(ctx, "site discover", args)
+func (c *cli) siteDiscoverCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "discover",
+		Short: "List the site_ids with events in ClickHouse in the last 30 days",
+		Long: `List the site_ids that have events in Plausible's ClickHouse in the last
+30 days, with each one's most common hostname and event count, and the
+domain it was added as, if any.`,
+		Args: argsBetween(0, 0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.siteDiscover(cmd.Context(), asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+func (c *cli) siteDiscover(ctx context.Context, asJSON bool) error {
+	m, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -132,20 +174,31 @@ func (c *cli) siteDiscover(ctx context.Context, args []string) error {
 	return tw.Flush()
 }
 
-func (c *cli) siteRm(ctx context.Context, args []string) error {
-	fs := newFlagSet("site rm")
-	force := fs.Bool("force", false, "also remove the site's webhooks and their deliveries")
-	pos, err := c.parseArgs(fs, args, 1, 1)
-	if err != nil {
-		return err
+func (c *cli) siteRmCommand() *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:     "rm DOMAIN",
+		Aliases: []string{"remove"},
+		Short:   "Stop watching a site",
+		Long: `Stop watching a site and remove its goals. A site that still has webhooks
+is refused unless --force, which removes them and their deliveries too.`,
+		Args: argsBetween(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.siteRm(cmd.Context(), args[0], force)
+		},
 	}
+	cmd.Flags().BoolVar(&force, "force", false, "also remove the site's webhooks and their deliveries")
+	return cmd
+}
+
+func (c *cli) siteRm(ctx context.Context, domain string, force bool) error {
 	m, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
-	if err := m.Sites.DeleteSite(ctx, pos[0], *force); err != nil {
+	if err := m.Sites.DeleteSite(ctx, domain, force); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "site %s removed\n", pos[0])
+	fmt.Fprintf(c.stdout, "site %s removed\n", domain)
 	return nil
 }

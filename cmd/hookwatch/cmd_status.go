@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/hookwatch/hookwatch/core"
 	"github.com/hookwatch/hookwatch/storage/clickhouse"
 )
@@ -44,8 +46,25 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-func (c *cli) statusCmd(ctx context.Context, args []string) error {
-	m, asJSON, err := c.jsonArgs(ctx, "status", args)
+func (c *cli) statusCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the last poll, ClickHouse's health and the delivery counts",
+		Long: `Show what the running engine last recorded: when it last polled and how
+long that took, whether ClickHouse answered, the deliveries by state, and
+the webhooks failing or disabled.`,
+		Args: argsBetween(0, 0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.status(cmd.Context(), asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON object")
+	return cmd
+}
+
+func (c *cli) status(ctx context.Context, asJSON bool) error {
+	m, err := c.open(ctx)
 	if err != nil {
 		return err
 	}

@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/hookwatch/hookwatch/core"
 )
@@ -18,65 +19,53 @@ const rotateOverlap = 24 * time.Hour
 // chatDigest is the goal digest interval a chat webhook gets unless told.
 const chatDigest = 15 * time.Minute
 
-func (c *cli) webhookCmd(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usagef("webhook: missing subcommand (add, list, edit, enable, disable, rm, rotate-secret, test)")
-	}
-	rest := args[1:]
-	switch args[0] {
-	case "add":
-		return c.webhookAdd(ctx, rest)
-	case "list", "ls":
-		return c.webhookList(ctx, rest)
-	case "edit":
-		return c.webhookEdit(ctx, rest)
-	case "enable":
-		return c.webhookSetEnabled(ctx, rest, true)
-	case "disable":
-		return c.webhookSetEnabled(ctx, rest, false)
-	case "rm", "remove":
-		return c.webhookRm(ctx, rest)
-	case "rotate-secret":
-		return c.webhookRotate(ctx, rest)
-	case "test":
-		return c.webhookTest(ctx, rest)
-	}
-	return usagef("webhook: unknown subcommand %q", args[0])
+func (c *cli) webhookCommand() *cobra.Command {
+	return groupCommand("webhook", "Add, change, list, test and remove the webhooks that receive events", "",
+		c.webhookAddCommand(), c.webhookListCommand(), c.webhookEditCommand(),
+		c.webhookEnableCommand(true), c.webhookEnableCommand(false), c.webhookRmCommand(),
+		c.webhookRotateCommand(), c.webhookTestCommand())
 }
 
-// webhookFlags are the flags that add and edit share.
-type webhookFlags struct {
-	fs           *flag.FlagSet
-	events       *string
-	spike, drop  *int
-	goals        *string
-	allowPrivate *bool
-	cooldown     *time.Duration
-	sendResolved *bool
-	format       *string
+// webhookOptions are the flags that add and edit share. set names the flags
+// given on the command line: edit changes only those, and add tells an
+// unset flag from one set to its zero value.
+type webhookOptions struct {
+	events       string
+	spike, drop  int
+	goals        string
+	allowPrivate bool
+	cooldown     time.Duration
+	sendResolved bool
+	format       string
 	headers      []string
-	digest       *time.Duration
-	asJSON       *bool
+	digest       time.Duration
+	json         bool
+	set          map[string]bool
 }
 
-func (c *cli) newWebhookFlags(name string) *webhookFlags {
-	fs := newFlagSet(name)
-	f := &webhookFlags{fs: fs}
-	f.events = fs.String("events", "", "comma-separated event types: traffic.spike, traffic.drop, goal.completed")
-	f.spike = c.positiveIntFlag(fs, "spike-threshold", "current visitors at which traffic.spike fires")
-	f.drop = c.positiveIntFlag(fs, "drop-threshold", "12 h visitors under which traffic.drop fires")
-	f.goals = fs.String("goals", "", "comma-separated goal names this webhook takes (default all)")
-	f.allowPrivate = fs.Bool("allow-private", false, "allow private and loopback addresses (LAN services)")
-	f.cooldown = c.durationFlag(fs, "cooldown", "least time between two firings of a traffic alert (default 12h)")
-	f.sendResolved = fs.Bool("send-resolved", false, "also send traffic.*.resolved when an alert clears")
-	f.format = fs.String("format", "", "body format: standard, slack or discord")
-	fs.Func("header", "custom header 'Name: value' (repeatable; 'Name:' removes it on edit)", func(s string) error {
-		f.headers = append(f.headers, s)
-		return nil
-	})
-	f.digest = c.durationFlag(fs, "digest", "gather goal completions into one message per goal per interval (0 = off)")
-	f.asJSON = fs.Bool("json", false, "print JSON")
-	return f
+func (o *webhookOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.events, "events", "", "comma-separated event `types` to send: traffic.spike, traffic.drop, goal.completed\n"+
+		"(default goal.completed, plus each traffic alert whose threshold is given)")
+	positiveIntFlag(fs, &o.spike, "spike-threshold", "traffic.spike fires when a site has at least this many current visitors")
+	positiveIntFlag(fs, &o.drop, "drop-threshold", "traffic.drop fires when a site has fewer than this many visitors in 12 h")
+	fs.StringVar(&o.goals, "goals", "", "comma-separated goal `names` this webhook takes (default: every goal of the site)")
+	fs.BoolVar(&o.allowPrivate, "allow-private", false, "allow a URL on a private, loopback or link-local address, for\n"+
+		"services on your own network (refused by default, so a webhook cannot probe it)")
+	durationFlag(fs, &o.cooldown, "cooldown", "least time between two firings of the same traffic alert, 1m–720h\n"+
+		"(default: the default_cooldown setting, else 12h)")
+	fs.BoolVar(&o.sendResolved, "send-resolved", false, "also send traffic.spike.resolved / traffic.drop.resolved when an alert clears")
+	fs.StringVar(&o.format, "format", "", "body `format`: standard (Standard Webhooks JSON), slack or discord (default standard)")
+	fs.StringArrayVar(&o.headers, "header", nil, "custom request `header` 'Name: value'; repeatable; on edit, 'Name:' removes it")
+	durationFlag(fs, &o.digest, "digest", "gather a goal's completions into one message per interval, 1m–24h;\n"+
+		"0 sends each one at once (default 0, or 15m for slack and discord)")
+	fs.BoolVar(&o.json, "json", false, "print the webhook as JSON")
+}
+
+// flagsSet returns the names of the flags given on cmd's command line.
+func flagsSet(cmd *cobra.Command) map[string]bool {
+	set := map[string]bool{}
+	cmd.Flags().Visit(func(f *pflag.Flag) { set[f.Name] = true })
+	return set
 }
 
 func splitList(s string) []string {
@@ -122,37 +111,60 @@ func applyHeaders(h map[string]string, args []string) (map[string]string, error)
 	return out, nil
 }
 
-func (c *cli) webhookAdd(ctx context.Context, args []string) error {
-	f := c.newWebhookFlags("webhook add")
-	secret := f.fs.String("secret", "", "signing secret whsec_… (default: generated)")
-	pos, err := c.parseArgs(f.fs, args, 2, 2)
-	if err != nil {
-		return err
+// webhookAddOptions is what `webhook add` was told.
+type webhookAddOptions struct {
+	webhookOptions
+	site, url, secret string
+}
+
+func (c *cli) webhookAddCommand() *cobra.Command {
+	var o webhookAddOptions
+	cmd := &cobra.Command{
+		Use:   "add DOMAIN URL",
+		Short: "Add a webhook that receives a site's events",
+		Long: `Add a webhook: URL receives the site's events as signed HTTP POSTs
+(Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature).
+The signing secret is printed once, now; ` + "`webhook rotate-secret`" + ` makes a new one.`,
+		Example: `  hookwatch webhook add example.com https://hooks.example.com/plausible --spike-threshold 200
+  hookwatch webhook add example.com https://hooks.slack.com/services/T/B/X --format slack
+  hookwatch webhook add example.com http://192.168.1.10:5678/webhook --allow-private --header 'Authorization: Bearer t0k3n'`,
+		Args: argsBetween(2, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.site, o.url, o.set = args[0], args[1], flagsSet(cmd)
+			return c.webhookAdd(cmd.Context(), o)
+		},
 	}
-	set := flagsSet(f.fs)
+	o.addFlags(cmd.Flags())
+	cmd.Flags().StringVar(&o.secret, "secret", "", "signing `secret`, whsec_ and base64 of 24–64 bytes (default: a new random one)")
+	return cmd
+}
+
+func (c *cli) webhookAdd(ctx context.Context, o webhookAddOptions) error {
+	set := o.set
 	w := &core.Webhook{
-		Site: pos[0], URL: pos[1], Secret: *secret,
-		SpikeThreshold: *f.spike, DropThreshold: *f.drop,
-		AllowPrivate: *f.allowPrivate, Cooldown: *f.cooldown, SendResolved: *f.sendResolved,
-		Format: core.Format(*f.format), Goals: splitList(*f.goals),
+		Site: o.site, URL: o.url, Secret: o.secret,
+		SpikeThreshold: o.spike, DropThreshold: o.drop,
+		AllowPrivate: o.allowPrivate, Cooldown: o.cooldown, SendResolved: o.sendResolved,
+		Format: core.Format(o.format), Goals: splitList(o.goals),
 	}
+	var err error
 	if set["secret"] {
-		if _, err := core.ParseSecret(*secret); err != nil {
+		if _, err := core.ParseSecret(o.secret); err != nil {
 			return err
 		}
 	}
 	if set["events"] {
-		if w.Events, err = core.ParseEventTypes(*f.events); err != nil {
+		if w.Events, err = core.ParseEventTypes(o.events); err != nil {
 			return err
 		}
 	} else {
 		w.Events = core.DefaultEvents(w.SpikeThreshold, w.DropThreshold)
 	}
-	if w.Headers, err = applyHeaders(nil, f.headers); err != nil {
+	if w.Headers, err = applyHeaders(nil, o.headers); err != nil {
 		return err
 	}
 	if set["digest"] {
-		w.DigestInterval = *f.digest
+		w.DigestInterval = o.digest
 	} else if w.Format == core.FormatSlack || w.Format == core.FormatDiscord {
 		w.DigestInterval = chatDigest
 	}
@@ -166,7 +178,7 @@ func (c *cli) webhookAdd(ctx context.Context, args []string) error {
 	if err := m.Webhooks.CreateWebhook(ctx, w); err != nil {
 		return err
 	}
-	if *f.asJSON {
+	if o.json {
 		return c.printJSON(newWebhookView(w, true))
 	}
 	fmt.Fprintf(c.stdout, "webhook %d added for %s → %s\nevents: %s\nsecret: %s\n(the secret is shown only now; receivers use it to verify the webhook-signature header)\n",
@@ -174,18 +186,39 @@ func (c *cli) webhookAdd(ctx context.Context, args []string) error {
 	return nil
 }
 
-func (c *cli) webhookEdit(ctx context.Context, args []string) error {
-	f := c.newWebhookFlags("webhook edit")
-	url := f.fs.String("url", "", "new endpoint URL")
-	pos, err := c.parseArgs(f.fs, args, 1, 1)
-	if err != nil {
-		return err
+// webhookEditOptions is what `webhook edit` was told.
+type webhookEditOptions struct {
+	webhookOptions
+	id  int64
+	url string
+}
+
+func (c *cli) webhookEditCommand() *cobra.Command {
+	var o webhookEditOptions
+	cmd := &cobra.Command{
+		Use:   "edit ID [flags]",
+		Short: "Change a webhook; only the flags given change",
+		Long: `Change a webhook: each flag given replaces that setting, and the others
+stay. --header adds or replaces one header ('Name:' removes it) and keeps
+the rest.`,
+		Example: "  hookwatch webhook edit 1 --spike-threshold 300 --cooldown 6h",
+		Args:    argsBetween(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := idArg("id", args[0])
+			if err != nil {
+				return err
+			}
+			o.id, o.set = id, flagsSet(cmd)
+			return c.webhookEdit(cmd.Context(), o)
+		},
 	}
-	id, err := idArg("id", pos[0])
-	if err != nil {
-		return err
-	}
-	set := flagsSet(f.fs)
+	cmd.Flags().StringVar(&o.url, "url", "", "new endpoint `URL`")
+	o.addFlags(cmd.Flags())
+	return cmd
+}
+
+func (c *cli) webhookEdit(ctx context.Context, o webhookEditOptions) error {
+	set := o.set
 	if len(set) == 0 || (len(set) == 1 && set["json"]) {
 		return usagef("webhook edit: give at least one flag to change")
 	}
@@ -193,192 +226,71 @@ func (c *cli) webhookEdit(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cur, err := m.Webhooks.FindWebhookByID(ctx, id)
+	cur, err := m.Webhooks.FindWebhookByID(ctx, o.id)
 	if err != nil {
 		return err
 	}
-	var upd core.WebhookUpdate
+	upd, err := o.update(cur)
+	if err != nil {
+		return err
+	}
 	if set["url"] {
-		upd.URL = url
+		upd.URL = &o.url
 	}
-	if set["events"] {
-		ev, err := core.ParseEventTypes(*f.events)
-		if err != nil {
-			return err
-		}
-		upd.Events = &ev
-	}
-	if set["spike-threshold"] {
-		upd.SpikeThreshold = f.spike
-	}
-	if set["drop-threshold"] {
-		upd.DropThreshold = f.drop
-	}
-	if set["goals"] {
-		g := splitList(*f.goals)
-		upd.Goals = &g
-	}
-	if set["allow-private"] {
-		upd.AllowPrivate = f.allowPrivate
-	}
-	if set["cooldown"] {
-		upd.Cooldown = f.cooldown
-	}
-	if set["send-resolved"] {
-		upd.SendResolved = f.sendResolved
-	}
-	if set["format"] {
-		fm := core.Format(*f.format)
-		upd.Format = &fm
-	}
-	if set["header"] {
-		h, err := applyHeaders(cur.Headers, f.headers)
-		if err != nil {
-			return err
-		}
-		upd.Headers = &h
-	}
-	if set["digest"] {
-		upd.DigestInterval = f.digest
-	}
-	w, err := m.Webhooks.UpdateWebhook(ctx, id, upd)
+	w, err := m.Webhooks.UpdateWebhook(ctx, o.id, upd)
 	if err != nil {
 		return err
 	}
-	if *f.asJSON {
+	if o.json {
 		return c.printJSON(newWebhookView(w, false))
 	}
 	fmt.Fprintf(c.stdout, "webhook %d updated\n", w.ID)
 	return nil
 }
 
-func (c *cli) webhookIDCmd(ctx context.Context, name string, args []string) (*Main, int64, *bool, error) {
-	fs := newFlagSet(name)
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := c.parseArgs(fs, args, 1, 1)
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	id, err := idArg("id", pos[0])
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	m, err := c.open(ctx)
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	return m, id, asJSON, nil
-}
-
-func (c *cli) webhookSetEnabled(ctx context.Context, args []string, enabled bool) error {
-	verb := map[bool]string{true: "enable", false: "disable"}[enabled]
-	m, id, asJSON, err := c.webhookIDCmd(ctx, "webhook "+verb, args)
-	if err != nil {
-		return err
-	}
-	// A webhook the user disables carries no reason: reasons are for what
-	// hookwatch decided, and the window notifies about those.
-	w, err := m.Webhooks.SetWebhookEnabled(ctx, id, enabled, "")
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return c.printJSON(newWebhookView(w, false))
-	}
-	fmt.Fprintf(c.stdout, "webhook %d %sd\n", id, verb)
-	return nil
-}
-
-func (c *cli) webhookRm(ctx context.Context, args []string) error {
-	m, id, _, err := c.webhookIDCmd(ctx, "webhook rm", args)
-	if err != nil {
-		return err
-	}
-	if err := m.Webhooks.DeleteWebhook(ctx, id); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "webhook %d removed\n", id)
-	return nil
-}
-
-func (c *cli) webhookRotate(ctx context.Context, args []string) error {
-	m, id, asJSON, err := c.webhookIDCmd(ctx, "webhook rotate-secret", args)
-	if err != nil {
-		return err
-	}
-	w, err := m.Webhooks.RotateSecret(ctx, id, core.GenerateSecret(), rotateOverlap)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return c.printJSON(newWebhookView(w, true))
-	}
-	fmt.Fprintf(c.stdout, "webhook %d has a new secret: %s\nthe old secret also signs until %s\n", id, w.Secret, fmtTime(w.PrevSecretUntil))
-	return nil
-}
-
-func (c *cli) webhookList(ctx context.Context, args []string) error {
-	m, siteID, asJSON, err := c.listArgs(ctx, "webhook list", args)
-	if err != nil {
-		return err
-	}
-	hooks, err := m.Webhooks.FindWebhooks(ctx, core.WebhookFilter{SiteID: siteID})
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		out := make([]webhookView, 0, len(hooks))
-		for _, w := range hooks {
-			out = append(out, newWebhookView(w, false))
+// update returns the change the flags given make to cur.
+func (o *webhookOptions) update(cur *core.Webhook) (core.WebhookUpdate, error) {
+	var upd core.WebhookUpdate
+	set := o.set
+	if set["events"] {
+		ev, err := core.ParseEventTypes(o.events)
+		if err != nil {
+			return upd, err
 		}
-		return c.printJSON(out)
+		upd.Events = &ev
 	}
-	if len(hooks) == 0 {
-		fmt.Fprintln(c.stdout, "no webhooks")
-		return nil
+	if set["spike-threshold"] {
+		upd.SpikeThreshold = &o.spike
 	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSITE\tURL\tEVENTS\tFORMAT\tSTATE")
-	for _, w := range hooks {
-		state := "enabled"
-		if !w.Enabled {
-			state = "disabled"
-			if w.DisabledReason != "" {
-				state += ": " + w.DisabledReason
-			}
-		} else if !w.FailingSince.IsZero() {
-			state = "failing since " + fmtTime(w.FailingSince)
+	if set["drop-threshold"] {
+		upd.DropThreshold = &o.drop
+	}
+	if set["goals"] {
+		g := splitList(o.goals)
+		upd.Goals = &g
+	}
+	if set["allow-private"] {
+		upd.AllowPrivate = &o.allowPrivate
+	}
+	if set["cooldown"] {
+		upd.Cooldown = &o.cooldown
+	}
+	if set["send-resolved"] {
+		upd.SendResolved = &o.sendResolved
+	}
+	if set["format"] {
+		fm := core.Format(o.format)
+		upd.Format = &fm
+	}
+	if set["header"] {
+		h, err := applyHeaders(cur.Headers, o.headers)
+		if err != nil {
+			return upd, err
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.Site, w.URL, eventList(w.Events), w.Format, state)
+		upd.Headers = &h
 	}
-	return tw.Flush()
-}
-
-func eventList(ev []core.EventType) string {
-	s := make([]string, len(ev))
-	for i, e := range ev {
-		s[i] = string(e)
+	if set["digest"] {
+		upd.DigestInterval = &o.digest
 	}
-	return strings.Join(s, ",")
-}
-
-// webhookView is a webhook as the CLI prints it: durations as text, header
-// names without their values, and the secret only when it was just made.
-type webhookView struct {
-	*core.Webhook
-	Cooldown       string   `json:"cooldown"`
-	DigestInterval string   `json:"digest_interval"`
-	Headers        []string `json:"headers"`
-	Secret         string   `json:"secret,omitempty"`
-}
-
-func newWebhookView(w *core.Webhook, withSecret bool) webhookView {
-	v := webhookView{Webhook: w, Cooldown: w.Cooldown.String(), DigestInterval: w.DigestInterval.String(), Headers: w.HeaderNames()}
-	if w.Goals == nil {
-		w.Goals = []string{}
-	}
-	if withSecret {
-		v.Secret = w.Secret
-	}
-	return v
+	return upd, nil
 }

@@ -251,6 +251,7 @@ func (rc *receiver) all() []received {
 	return append([]received(nil), rc.got...)
 }
 
+// ofType returns every request of type typ, redeliveries included.
 func (rc *receiver) ofType(typ string) []received {
 	var out []received
 	for _, r := range rc.all() {
@@ -259,6 +260,51 @@ func (rc *receiver) ofType(typ string) []received {
 		}
 	}
 	return out
+}
+
+// events returns the events of type typ as a receiver following the spec
+// sees them: each webhook-id once, at its first request. A redelivery under
+// the same webhook-id, which at-least-once delivery allows (after a crash,
+// say), repeats an event and never adds one.
+func (rc *receiver) events(typ string) []received {
+	return distinct(rc.ofType(typ))
+}
+
+// distinct keeps the first request of each webhook-id, in arrival order.
+func distinct(rs []received) []received {
+	seen := map[string]bool{}
+	var out []received
+	for _, r := range rs {
+		if !seen[r.MsgID] {
+			seen[r.MsgID] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// checkWebhookIDs asserts what lets a receiver deduplicate: every request
+// under one webhook-id carries the same payload, and no payload arrives
+// under two webhook-ids.
+func checkWebhookIDs(t *testing.T, rs []received) {
+	t.Helper()
+	bodyOf, idOf := map[string]string{}, map[string]string{}
+	for _, r := range rs {
+		body := string(r.Body)
+		if b, ok := bodyOf[r.MsgID]; ok && b != body {
+			t.Errorf("webhook-id %s carried two payloads: %s and %s", r.MsgID, b, body)
+		}
+		if id, ok := idOf[body]; ok && id != r.MsgID {
+			t.Errorf("one payload delivered under webhook-ids %s and %s: %s", id, r.MsgID, body)
+		}
+		bodyOf[r.MsgID], idOf[body] = body, r.MsgID
+	}
+}
+
+// redelivered counts the requests that repeated a webhook-id already seen.
+func (rc *receiver) redelivered() int {
+	all := rc.all()
+	return len(all) - len(distinct(all))
 }
 
 // addWebhook adds a webhook through the CLI and registers its secret with

@@ -375,7 +375,11 @@ func TestFaultClickHouseRestart(t *testing.T) {
 			st := statusJSON(t, db)
 			return !st.ClickHouse.OK && st.ClickHouse.Error != ""
 		})
-		time.Sleep(2 * time.Second) // a few more failed polls
+		// A few more failed polls, as the engine logs them.
+		failedPolls := len(e.logLines(msgClickHouseDown))
+		eventually(t, 60*time.Second, "two more failed polls", func() bool {
+			return len(e.logLines(msgClickHouseDown)) >= failedPolls+2
+		})
 		if !e.running() {
 			t.Fatalf("hookwatch exited while ClickHouse was down: %v", e.cmd.ProcessState)
 		}
@@ -398,6 +402,12 @@ func TestFaultClickHouseRestart(t *testing.T) {
 		survive(t, e)
 	})
 }
+
+// Log messages the fault suite waits for.
+const (
+	msgClickHouseDown = "clickhouse unavailable; no trigger state changed"
+	msgRenewFailed    = "renewing the engine lease failed; trying again"
+)
 
 // goalCompletions sums the completions of the goal events received, each
 // webhook-id once: a retry repeats an event, it does not add to it.
@@ -507,8 +517,11 @@ func TestFaultDiskFull(t *testing.T) {
 		eventually(t, 20*time.Second, "a logged error naming the full disk", func() bool {
 			return strings.Contains(e.logs.String(), "disk is full")
 		})
-		// Stay full across a lease renewal (every 10 s) and many attempts.
-		time.Sleep(11 * time.Second)
+		// Stay full across a lease renewal (every 10 s), which fails, and
+		// many attempts.
+		eventually(t, 60*time.Second, "a failed lease renewal to be logged", func() bool {
+			return len(e.logLines(msgRenewFailed)) > 0
+		})
 		if !e.running() {
 			t.Fatalf("hookwatch exited while the disk was full: %v", e.cmd.ProcessState)
 		}

@@ -2,9 +2,10 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/hookwatch/hookwatch/core"
 )
@@ -42,23 +43,23 @@ func (r RetryConfig) Policy() core.RetryPolicy {
 // retryFlags defines --retry-schedule and --request-timeout on fs, writing
 // into r (the caller passes &c.cfg.Retry). A bad value is refused naming its
 // field, as other flags' are.
-func (c *cli) retryFlags(fs *flag.FlagSet, r *RetryConfig) {
-	fs.Func("retry-schedule", "comma-separated delay before each attempt, e.g. 0s,200ms,1s (hidden)", func(s string) error {
+func retryFlags(fs *pflag.FlagSet, r *RetryConfig) {
+	fs.Var(funcValue{typ: "durations", set: func(s string) error {
 		sched, err := parseSchedule(s)
 		if err != nil {
-			return c.refuse(err)
+			return err
 		}
 		r.Schedule = sched
 		return nil
-	})
-	fs.Func("request-timeout", "bound on one request, connect to last byte, e.g. 2s (hidden)", func(s string) error {
+	}}, "retry-schedule", "comma-separated delay before each attempt, e.g. 0s,200ms,1s")
+	fs.Var(funcValue{typ: "duration", set: func(s string) error {
 		d, err := time.ParseDuration(strings.TrimSpace(s))
 		if err != nil || d <= 0 {
-			return c.refuse(core.FieldErrorf("request_timeout", "must be a positive duration such as 500ms or 10s, not %q", s))
+			return core.FieldErrorf("request_timeout", "must be a positive duration such as 500ms or 10s, not %q", s)
 		}
 		r.Timeout = d
 		return nil
-	})
+	}}, "request-timeout", "bound on one request, connect to last byte, e.g. 2s")
 }
 
 // parseSchedule reads "0s,200ms,1s" into a schedule that

@@ -1,28 +1,31 @@
 package main
 
 import (
+	"io"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/hookwatch/hookwatch/core"
 )
 
 func TestRetryFlags(t *testing.T) {
-	parse := func(args ...string) (RetryConfig, *cli, error) {
-		c := &cli{}
+	parse := func(args ...string) (RetryConfig, error) {
 		var r RetryConfig
-		fs := newFlagSet("hookwatch")
-		c.retryFlags(fs, &r)
+		fs := pflag.NewFlagSet("hookwatch", pflag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		retryFlags(fs, &r)
 		err := fs.Parse(args)
 		if err != nil {
-			err = c.flagError(err)
+			err = flagError(nil, err)
 		}
-		return r, c, err
+		return r, err
 	}
 
 	t.Run("sets the schedule and the request timeout of the engine's policy", func(t *testing.T) {
-		r, _, err := parse("--retry-schedule", "0s, 200ms,1s", "--request-timeout", "1500ms")
+		r, err := parse("--retry-schedule", "0s, 200ms,1s", "--request-timeout", "1500ms")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +38,7 @@ func TestRetryFlags(t *testing.T) {
 		}
 	})
 	t.Run("keeps the default policy when not given", func(t *testing.T) {
-		r, _, err := parse()
+		r, err := parse()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +57,7 @@ func TestRetryFlags(t *testing.T) {
 			{[]string{"--request-timeout", "0s"}, "request_timeout"},
 			{[]string{"--request-timeout", "fast"}, "request_timeout"},
 		} {
-			if _, _, err := parse(tc.args...); core.ErrorField(err) != tc.field || core.ErrorCode(err) != core.EINVALID {
+			if _, err := parse(tc.args...); core.ErrorField(err) != tc.field || core.ErrorCode(err) != core.EINVALID {
 				t.Errorf("%q: error %v; want an invalid %s", tc.args, err, tc.field)
 			}
 		}

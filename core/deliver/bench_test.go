@@ -38,9 +38,23 @@ func BenchmarkEngineThroughput(b *testing.B) {
 	}
 	const hooks, workers = 2000, 16
 
+	// received counts the engine's deliveries by webhook-id, as a receiver
+	// deduplicates (a retry after a timeout is not a second delivery), and
+	// the baseline's requests to /raw one by one.
 	var received atomic.Int64
+	var idsMu sync.Mutex
+	ids := map[string]bool{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
+		if r.URL.Path != "/raw" {
+			idsMu.Lock()
+			seen := ids[r.Header.Get("webhook-id")]
+			ids[r.Header.Get("webhook-id")] = true
+			idsMu.Unlock()
+			if seen {
+				return
+			}
+		}
 		received.Add(1)
 	}))
 	defer srv.Close()
@@ -77,9 +91,7 @@ func BenchmarkEngineThroughput(b *testing.B) {
 		t0, c0 := time.Now(), cpuTime()
 		done := make(chan error, 1)
 		go func() { done <- e.Run(ctx) }()
-		for received.Load() < int64(n) {
-			time.Sleep(time.Millisecond)
-		}
+		waitReceived(b, &received, n, done)
 		cancel()
 		if err := <-done; err != nil { // returns once every result is committed
 			b.Fatal(err)
@@ -112,6 +124,25 @@ func BenchmarkEngineThroughput(b *testing.B) {
 	b.ReportMetric(float64(engineCPU.Microseconds())/float64(sent), "engine_cpu_us/delivery")
 	b.ReportMetric(float64(rawCPU.Microseconds())/float64(sent), "baseline_cpu_us/req")
 	b.ReportMetric(0, "ns/op")
+}
+
+// waitReceived waits until received counts n, failing the benchmark if
+// the engine's Run returns first (on done) or after a deadline generous
+// enough for a loaded machine.
+func waitReceived(b *testing.B, received *atomic.Int64, n int, done <-chan error) {
+	b.Helper()
+	deadline := time.After(5 * time.Minute)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for received.Load() < int64(n) {
+		select {
+		case err := <-done:
+			b.Fatalf("the engine stopped after %d of %d deliveries: %v", received.Load(), n, err)
+		case <-deadline:
+			b.Fatalf("%d of %d deliveries received within 5 minutes", received.Load(), n)
+		case <-tick.C:
+		}
+	}
 }
 
 // rawPosts POSTs payload n times from workers goroutines, as a plain

@@ -254,6 +254,16 @@ func (rc *receiver) Hits(path string) []hit {
 	return out
 }
 
+// IDs counts the distinct webhook-ids of the requests to path, as a
+// receiver that deduplicates counts deliveries.
+func (rc *receiver) IDs(path string) int {
+	ids := map[string]bool{}
+	for _, h := range rc.Hits(path) {
+		ids[h.header.Get("webhook-id")] = true
+	}
+	return len(ids)
+}
+
 func (rc *receiver) MaxRunning(path string) int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()

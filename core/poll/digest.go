@@ -82,7 +82,7 @@ func (c *cycle) digests(ctx context.Context, r *goalResult) error {
 				r.marks[k] = mark
 			}
 			for range MaxDigestBuckets {
-				_, end := core.DigestBucket(mark, h.DigestInterval)
+				_, end := core.DigestBucket(mark, c.p.digestBucket(h))
 				if end.After(counted) {
 					break
 				}
@@ -130,6 +130,15 @@ func (c *cycle) digests(ctx context.Context, r *goalResult) error {
 	}
 	r.deliveries = append(r.deliveries, windows...)
 	return nil
+}
+
+// digestBucket is the length of h's digest buckets: its DigestInterval,
+// unless a test set Config.digestBucket.
+func (p *Poller) digestBucket(h *core.Webhook) time.Duration {
+	if p.cfg.digestBucket > 0 {
+		return p.cfg.digestBucket
+	}
+	return h.DigestInterval
 }
 
 // countDigests counts the goals of items over one window, in one query

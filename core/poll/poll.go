@@ -78,6 +78,12 @@ type Config struct {
 	// DropEvery and SampleEvery cadences; trigger windows and cooldowns
 	// follow ClickHouse's clock.
 	Now func() time.Time
+
+	// digestBucket, when set, is the length of every digest bucket in
+	// place of the webhook's DigestInterval. Only tests set it (through
+	// export_test.go), so that a digest interval closes within seconds;
+	// users cannot, and their intervals stay validated at 1 minute or more.
+	digestBucket time.Duration
 }
 
 // Poller runs poll cycles. Its methods are safe for concurrent use; cycles

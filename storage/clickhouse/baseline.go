@@ -12,11 +12,6 @@ import (
 
 var _ core.BaselineSource = (*Source)(nil)
 
-// maxStatementSites bounds the site ids bound inline into one baseline
-// statement: at 21 bytes each at worst, 5,000 stay far below
-// max_query_size (256 KiB) with the rest of the statement.
-const maxStatementSites = 5000
-
 // bucketCountsSQL returns the general statement of BucketCounts for n
 // ranges. The inner query keeps one uniqState per (site, 5-minute bucket),
 // over each range and the hour before it; the outer one unfolds every
@@ -102,14 +97,15 @@ func slotShaped(ranges []core.TimeRange) ([]core.TimeRange, bool) {
 }
 
 // BucketCounts implements core.BaselineSource: one grouped statement per
-// 5,000 sites, the cheaper slot statement when the ranges allow it.
+// site list of the statement budget, the cheaper slot statement when the
+// ranges allow it.
 func (s *Source) BucketCounts(ctx context.Context, q core.CountQuery) (map[uint64]*core.BucketCounts, error) {
 	out := make(map[uint64]*core.BucketCounts)
 	if len(q.SiteIDs) == 0 || len(q.Ranges) == 0 {
 		return out, nil
 	}
 	slots, slot := slotShaped(q.Ranges)
-	for sites := range chunks(q.SiteIDs, maxStatementSites) {
+	for _, sites := range siteChunks(q.SiteIDs) {
 		var err error
 		if slot {
 			err = s.slotCounts(ctx, sites, slots, out)
@@ -245,7 +241,7 @@ func (s *Source) FirstEvents(ctx context.Context, siteIDs []uint64, since []time
 		}
 	}
 	sql := firstEventsSQL(len(since))
-	for sites := range chunks(siteIDs, maxStatementSites) {
+	for _, sites := range siteChunks(siteIDs) {
 		if err := s.firstEvents(ctx, sql, append(args, ids(sites), unix(earliest)), len(since), out); err != nil {
 			return nil, err
 		}
@@ -278,17 +274,4 @@ func (s *Source) firstEvents(ctx context.Context, sql string, args []any, n int,
 		out[site] = firsts
 	}
 	return s.wrap("first events", rows.Err())
-}
-
-// chunks yields ids in runs of at most n.
-func chunks(ids []uint64, n int) func(func([]uint64) bool) {
-	return func(yield func([]uint64) bool) {
-		for len(ids) > 0 {
-			k := min(len(ids), n)
-			if !yield(ids[:k]) {
-				return
-			}
-			ids = ids[k:]
-		}
-	}
 }

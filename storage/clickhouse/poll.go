@@ -20,24 +20,37 @@ import (
 // site one uniq state per distinct goal, and with per-site conditions the
 // statement outgrows max_query_size (256 KiB) at 1,000 sites.
 //
-// Event names and exact paths map to their lanes through transform, one
-// hash lookup per row however many goals there are; each wildcard path
-// costs a match() per row, run on the pathname of the window's pageviews
+// Event names and paths that match only themselves (core.PathLiteral) map
+// to their lanes through transform, one hash lookup per row however many
+// goals there are; each other path costs a match() of its
+// core.PathPattern per row, run on the pathname of the window's pageviews
 // only (an empty string elsewhere), since 18.16 evaluates every operand
 // of AND.
 const laneVisitors = 1
 
-// Statement budget: the lanes' strings, bound inline, stay well under
-// max_query_size, and the regular expressions of one pass stay few.
-const (
-	maxLaneBytes    = 64 << 10
-	maxLanePatterns = pagePathsPerQuery
-)
+// maxLanePatterns bounds the regular expressions of one pass, each a
+// match() per pageview row of the window.
+const maxLanePatterns = 100
 
 // laneKey is a goal without its site: what one lane counts.
 type laneKey struct {
 	kind core.GoalKind
 	name string // event name or page path
+}
+
+func keyOf(g core.GoalQuery) laneKey {
+	if g.Kind == core.GoalPage {
+		return laneKey{g.Kind, g.PagePath}
+	}
+	return laneKey{g.Kind, g.EventName}
+}
+
+// cost is what the lane of k adds to a statement's bound values.
+func (k laneKey) cost() int {
+	if k.kind == core.GoalPage && !core.PathLiteral(k.name) {
+		return stringCost(core.PathPattern(k.name)) + patternSQLCost
+	}
+	return stringCost(k.name) + laneCost
 }
 
 // lanes are the goal lanes of one statement.
@@ -48,43 +61,54 @@ type lanes struct {
 	patternLanes           []uint32
 }
 
+// add gives k a lane: event names and paths that match only themselves
+// map through transform, the other paths through match().
 func (l *lanes) add(k laneKey) {
 	lane := uint32(laneVisitors + 1 + len(l.keys))
 	l.keys = append(l.keys, k)
 	switch {
 	case k.kind == core.GoalEvent:
 		l.names, l.nameLanes = append(l.names, k.name), append(l.nameLanes, lane)
-	case strings.Contains(k.name, "*"):
+	case !core.PathLiteral(k.name):
 		l.patterns, l.patternLanes = append(l.patterns, core.PathPattern(k.name)), append(l.patternLanes, lane)
 	default:
 		l.paths, l.pathLanes = append(l.paths, k.name), append(l.pathLanes, lane)
 	}
 }
 
-// laneChunks splits the distinct goals of goals into statements within
-// the budget.
-func laneChunks(goals []core.GoalQuery) []*lanes {
-	var out []*lanes
-	var cur *lanes
-	size := 0
+// laneKeys returns the distinct lanes of the goals of sites (every goal
+// with a nil sites), in the order of goals.
+func laneKeys(goals []core.GoalQuery, sites map[uint64]bool) []laneKey {
+	var out []laneKey
 	seen := make(map[laneKey]bool)
 	for _, g := range goals {
-		k := laneKey{g.Kind, g.EventName}
-		if g.Kind == core.GoalPage {
-			k.name = g.PagePath
-		}
-		if seen[k] || (k.kind != core.GoalEvent && k.kind != core.GoalPage) {
+		k := keyOf(g)
+		if seen[k] || (k.kind != core.GoalEvent && k.kind != core.GoalPage) || sites != nil && !sites[g.PlausibleID] {
 			continue
 		}
 		seen[k] = true
-		wild := k.kind == core.GoalPage && strings.Contains(k.name, "*")
-		if cur == nil || size+len(k.name) > maxLaneBytes || wild && len(cur.patterns) >= maxLanePatterns {
+		out = append(out, k)
+	}
+	return out
+}
+
+// laneChunks splits keys into statements whose lanes cost at most budget
+// bytes and hold at most maxLanePatterns regular expressions; a lane
+// dearer than the budget gets a statement of its own.
+func laneChunks(keys []laneKey, budget int) []*lanes {
+	var out []*lanes
+	var cur *lanes
+	size := 0
+	for _, k := range keys {
+		c := k.cost()
+		pattern := k.kind == core.GoalPage && !core.PathLiteral(k.name)
+		if cur == nil || size+c > budget || pattern && len(cur.patterns) >= maxLanePatterns {
 			cur = &lanes{}
 			out = append(out, cur)
 			size = 0
 		}
 		cur.add(k)
-		size += 2*len(k.name) + 16 // quoted, escaped at worst, and its lane
+		size += c
 	}
 	return out
 }
@@ -149,51 +173,95 @@ func pollArgs(visitors bool, l *lanes, sites []uint64, from, to time.Time) []any
 
 // Poll implements core.TrafficSource. Without the 12 h count it reads the
 // events once: one statement counts the current visitors and the goals
-// (one more per 64 KiB of goal names or 100 wildcard paths). The 12 h
+// (one more per statement budget of goal lanes or 100 regular
+// expressions, and the lot again per site list of the budget). The 12 h
 // count scans twelve hours, over which the goals' lanes would cost more
 // than a second statement reading only the goal window: with it (or with
 // the 60-minute count, for the same reason), Poll runs Visitors' statement
 // and then the goals' own.
 func (s *Source) Poll(ctx context.Context, q core.PollQuery) (core.PollResult, error) {
 	res := core.PollResult{Visitors: make(map[uint64]core.VisitorCounts)}
-	chunks := laneChunks(q.Goals)
-	visitorLane := !q.With12h && !q.With60m && len(q.SiteIDs) > 0 && len(chunks) > 0
+	hasLanes := len(laneKeys(q.Goals, nil)) > 0
+	visitorLane := !q.With12h && !q.With60m && len(q.SiteIDs) > 0 && hasLanes
 	if !visitorLane && len(q.SiteIDs) > 0 {
-		v, err := s.visitors(ctx, q.SiteIDs, q.With12h, q.With60m)
+		v, err := s.visitorCounts(ctx, q.SiteIDs, q.With12h, q.With60m)
 		if err != nil {
 			return core.PollResult{}, err
 		}
 		res.Visitors = v
 	}
-	if len(chunks) == 0 {
+	if !hasLanes {
 		return res, nil
 	}
-	goalSites := make(map[uint64]bool)
-	for _, g := range q.Goals {
-		goalSites[g.PlausibleID] = true
+	p := pass{goals: q.Goals, from: q.From, to: q.To, res: &res, counts: make(map[goalKey]core.GoalCount)}
+	if visitorLane {
+		p.visitorSites = q.SiteIDs
 	}
-	asked := make(map[uint64]bool, len(q.SiteIDs))
-	for _, id := range q.SiteIDs {
-		asked[id] = true
+	if err := s.countLanes(ctx, &p); err != nil {
+		return core.PollResult{}, err
 	}
-	counts := make(map[goalKey]core.GoalCount)
-	for i, l := range chunks {
-		visitors := visitorLane && i == 0
-		sites := keys(goalSites)
-		if visitors {
-			sites = union(q.SiteIDs, goalSites)
-		}
-		if err := s.pollLanes(ctx, visitors, l, sites, q.From, q.To, asked, goalSites, &res, counts); err != nil {
-			return core.PollResult{}, err
-		}
-	}
-	res.Goals = askedCounts(q.Goals, counts)
+	res.Goals = askedCounts(q.Goals, p.counts)
 	return res, nil
 }
 
-func (s *Source) pollLanes(ctx context.Context, visitors bool, l *lanes, sites []uint64, from, to time.Time,
-	asked, goalSites map[uint64]bool, res *core.PollResult, counts map[goalKey]core.GoalCount) error {
-	rows, err := s.conn.Query(ctx, pollSQL(visitors, l), pollArgs(visitors, l, sites, from, to)...)
+// pass is one count of goal lanes, and of the current visitors of
+// visitorSites if any, split into statements within the budget.
+type pass struct {
+	visitorSites []uint64
+	goals        []core.GoalQuery
+	from, to     time.Time
+
+	res    *core.PollResult // gets the visitors
+	counts map[goalKey]core.GoalCount
+}
+
+// countLanes runs the statements of p: per site list within maxSiteBytes,
+// the lanes of that list's goals in chunks within what the list leaves of
+// the budget, the first chunk with the visitors lane.
+func (s *Source) countLanes(ctx context.Context, p *pass) error {
+	goalSites := make(map[uint64]bool)
+	for _, g := range p.goals {
+		goalSites[g.PlausibleID] = true
+	}
+	asked := make(map[uint64]bool, len(p.visitorSites))
+	for _, id := range p.visitorSites {
+		asked[id] = true
+	}
+	for _, sites := range siteChunks(union(p.visitorSites, goalSites)) {
+		mine, visitors := make(map[uint64]bool), false
+		for _, id := range sites {
+			if goalSites[id] {
+				mine[id] = true
+			}
+			visitors = visitors || asked[id]
+		}
+		chunks := laneChunks(laneKeys(p.goals, mine), maxBoundBytes-siteCost*len(sites))
+		if len(chunks) == 0 {
+			chunks = []*lanes{{}}
+		}
+		for i, l := range chunks {
+			st := statement{visitors: visitors && i == 0, lanes: l, sites: sites}
+			if !st.visitors {
+				st.sites = siteList(sites, goalSites)
+			}
+			if err := s.pollLanes(ctx, st, p, asked, goalSites); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// statement is one of a pass's statements.
+type statement struct {
+	visitors bool
+	lanes    *lanes
+	sites    []uint64
+}
+
+func (s *Source) pollLanes(ctx context.Context, st statement, p *pass, asked, goalSites map[uint64]bool) error {
+	l := st.lanes
+	rows, err := s.conn.Query(ctx, pollSQL(st.visitors, l), pollArgs(st.visitors, l, st.sites, p.from, p.to)...)
 	if err != nil {
 		return s.wrap("poll", err)
 	}
@@ -208,14 +276,25 @@ func (s *Source) pollLanes(ctx context.Context, visitors bool, l *lanes, sites [
 		switch i := int(lane) - laneVisitors - 1; {
 		case lane == laneVisitors:
 			if asked[site] {
-				res.Visitors[site] = core.VisitorCounts{Current: users}
+				p.res.Visitors[site] = core.VisitorCounts{Current: users}
 			}
 		case i >= 0 && i < len(l.keys) && goalSites[site]:
 			k := l.keys[i]
-			counts[goalKey{site, k.kind, k.name}] = core.GoalCount{Completions: n, UniqueVisitors: users}
+			p.counts[goalKey{site, k.kind, k.name}] = core.GoalCount{Completions: n, UniqueVisitors: users}
 		}
 	}
 	return s.wrap("poll", rows.Err())
+}
+
+// siteList returns the ids that are in keep, in order.
+func siteList(ids []uint64, keep map[uint64]bool) []uint64 {
+	var out []uint64
+	for _, id := range ids {
+		if keep[id] {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // union returns ids and the keys of more, each once.

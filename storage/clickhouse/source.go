@@ -143,5 +143,3 @@ func ids(siteIDs []uint64) clickhouse.GroupSet {
 	}
 	return clickhouse.GroupSet{Value: v}
 }
-
-func groupSet(v []any) clickhouse.GroupSet { return clickhouse.GroupSet{Value: v} }

@@ -29,52 +29,57 @@ ORDER BY site_id, visitors DESC, pathname
 LIMIT ? BY site_id`
 )
 
-// TopSources implements core.TrafficSource.
+// TopSources implements core.TrafficSource, one query per site list of
+// the statement budget.
 func (s *Source) TopSources(ctx context.Context, siteIDs []uint64, from, to time.Time, n int) (map[uint64][]core.SourceRow, error) {
 	out := make(map[uint64][]core.SourceRow)
-	if len(siteIDs) == 0 || n <= 0 {
+	if n <= 0 {
 		return out, nil
 	}
-	rows, err := s.conn.Query(ctx, topSourcesSQL, DirectNone, ids(siteIDs), unix(from), unix(to), n)
-	if err != nil {
-		return nil, s.wrap("top sources", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id uint64
-		var r core.SourceRow
-		if err := rows.Scan(&id, &r.Source, &r.Visitors); err != nil {
-			return nil, s.wrap("top sources", err)
+	for _, chunk := range siteChunks(siteIDs) {
+		args := []any{DirectNone, ids(chunk), unix(from), unix(to), n}
+		if err := queryTop(ctx, s, "top sources", topSourcesSQL, args, out, func(r *core.SourceRow) []any {
+			return []any{&r.Source, &r.Visitors}
+		}); err != nil {
+			return nil, err
 		}
-		out[id] = append(out[id], r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap("top sources", err)
 	}
 	return out, nil
 }
 
-// TopPages implements core.TrafficSource; it counts pageviews only.
+// TopPages implements core.TrafficSource; it counts pageviews only, one
+// query per site list of the statement budget.
 func (s *Source) TopPages(ctx context.Context, siteIDs []uint64, from, to time.Time, n int) (map[uint64][]core.PageRow, error) {
 	out := make(map[uint64][]core.PageRow)
-	if len(siteIDs) == 0 || n <= 0 {
+	if n <= 0 {
 		return out, nil
 	}
-	rows, err := s.conn.Query(ctx, topPagesSQL, ids(siteIDs), unix(from), unix(to), n)
+	for _, chunk := range siteChunks(siteIDs) {
+		args := []any{ids(chunk), unix(from), unix(to), n}
+		if err := queryTop(ctx, s, "top pages", topPagesSQL, args, out, func(r *core.PageRow) []any {
+			return []any{&r.Page, &r.Visitors}
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// queryTop runs query, whose rows are a site id and the columns that cols
+// points into, and appends each row to out under its site.
+func queryTop[R any](ctx context.Context, s *Source, op, query string, args []any, out map[uint64][]R, cols func(*R) []any) error {
+	rows, err := s.conn.Query(ctx, query, args...)
 	if err != nil {
-		return nil, s.wrap("top pages", err)
+		return s.wrap(op, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id uint64
-		var r core.PageRow
-		if err := rows.Scan(&id, &r.Page, &r.Visitors); err != nil {
-			return nil, s.wrap("top pages", err)
+		var r R
+		if err := rows.Scan(append([]any{&id}, cols(&r)...)...); err != nil {
+			return s.wrap(op, err)
 		}
 		out[id] = append(out[id], r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap("top pages", err)
-	}
-	return out, nil
+	return s.wrap(op, rows.Err())
 }

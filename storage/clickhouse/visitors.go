@@ -7,11 +7,11 @@ import (
 	"github.com/hookwatch/hookwatch/core"
 )
 
-// Visitors' SQL. One pass over the widest window counts every window: the
-// narrower counts are conditional aggregates of its scan. All leave out
-// engagement events, which Plausible sends when a page is left: they are
-// no visit of their own (Plausible's visitor metrics count sessions, which
-// engagement events never start).
+// visitorsSQL returns Visitors' SQL for n windows. One pass over the
+// widest window counts every window: the narrower counts are conditional
+// aggregates of its scan. All leave out engagement events, which Plausible
+// sends when a page is left: they are no visit of their own (Plausible's
+// visitor metrics count sessions, which engagement events never start).
 func visitorsSQL(windows int) string {
 	var b strings.Builder
 	b.WriteString("SELECT site_id")
@@ -31,18 +31,26 @@ var (
 	rollingSeconds = int64(core.RollingWindow.Seconds())
 )
 
-// Visitors implements core.TrafficSource in one query for all siteIDs.
+// Visitors implements core.TrafficSource in one query for all siteIDs
+// (one per site list of the statement budget).
 func (s *Source) Visitors(ctx context.Context, siteIDs []uint64, with12h bool) (map[uint64]core.VisitorCounts, error) {
-	return s.visitors(ctx, siteIDs, with12h, false)
+	return s.visitorCounts(ctx, siteIDs, with12h, false)
 }
 
-// visitors is Visitors with the 60-minute count when with60m is set.
-func (s *Source) visitors(ctx context.Context, siteIDs []uint64, with12h, with60m bool) (map[uint64]core.VisitorCounts, error) {
+// visitorCounts is Visitors with the 60-minute count when with60m is set.
+func (s *Source) visitorCounts(ctx context.Context, siteIDs []uint64, with12h, with60m bool) (map[uint64]core.VisitorCounts, error) {
 	out := make(map[uint64]core.VisitorCounts)
-	if len(siteIDs) == 0 {
-		return out, nil
+	for _, ids := range siteChunks(siteIDs) {
+		if err := s.visitors(ctx, ids, with12h, with60m, out); err != nil {
+			return nil, err
+		}
 	}
-	// The windows, narrowest first, and where each count goes.
+	return out, nil
+}
+
+func (s *Source) visitors(ctx context.Context, siteIDs []uint64, with12h, with60m bool, out map[uint64]core.VisitorCounts) error {
+	// The windows, narrowest first: the widest is the scan, the others
+	// its conditional counts.
 	windows := []int64{currentSeconds}
 	if with60m {
 		windows = append(windows, rollingSeconds)
@@ -57,7 +65,7 @@ func (s *Source) visitors(ctx context.Context, siteIDs []uint64, with12h, with60
 	args = append(args, ids(siteIDs), windows[len(windows)-1])
 	rows, err := s.conn.Query(ctx, visitorsSQL(len(windows)), args...)
 	if err != nil {
-		return nil, s.wrap("visitors", err)
+		return s.wrap("visitors", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -71,12 +79,9 @@ func (s *Source) visitors(ctx context.Context, siteIDs []uint64, with12h, with60
 			dest = append(dest, &c.Last12h)
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return nil, s.wrap("visitors", err)
+			return s.wrap("visitors", err)
 		}
 		out[id] = c
 	}
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap("visitors", err)
-	}
-	return out, nil
+	return s.wrap("visitors", rows.Err())
 }

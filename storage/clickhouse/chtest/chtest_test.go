@@ -40,6 +40,53 @@ func TestEventsDB(t *testing.T) {
 			t.Errorf("got rows\n%s\nwant\n%s", out, want)
 		}
 	})
+	t.Run("has the columns and types of Plausible CE's events_v2", func(t *testing.T) {
+		srv, db := chtest.EventsDB(t)
+		out, err := srv.Query("SELECT name, type, default_kind FROM system.columns WHERE database = '" + db + "' AND table = 'events_v2' FORMAT TSV")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			f := strings.Split(line, "\t")
+			got[f[0]] = strings.TrimSpace(f[1] + " " + f[2])
+		}
+		// From plausible/analytics priv/ingest_repo/structure.sql as of
+		// migration 20250912094034; acquisition_channel is MATERIALIZED
+		// there too, from an expression over dictionaries.
+		lc := "LowCardinality(String)"
+		want := map[string]string{
+			"timestamp": "DateTime", "name": lc, "site_id": "UInt64", "user_id": "UInt64", "session_id": "UInt64",
+			"hostname": "String", "pathname": "String", "referrer": "String", "referrer_source": "String",
+			"country_code": "FixedString(2)", "screen_size": lc, "operating_system": lc, "browser": lc,
+			"utm_medium": "String", "utm_source": "String", "utm_campaign": "String", "utm_content": "String", "utm_term": "String",
+			"meta.key": "Array(String)", "meta.value": "Array(String)",
+			"browser_version": lc, "operating_system_version": lc, "subdivision1_code": lc, "subdivision2_code": lc, "city_geoname_id": "UInt32",
+			"revenue_reporting_amount": "Nullable(Decimal(18, 3))", "revenue_reporting_currency": "FixedString(3)",
+			"revenue_source_amount": "Nullable(Decimal(18, 3))", "revenue_source_currency": "FixedString(3)",
+			"city": "UInt32 ALIAS", "country": "LowCardinality(FixedString(2)) ALIAS", "device": lc + " ALIAS",
+			"os": lc + " ALIAS", "os_version": lc + " ALIAS", "region": lc + " ALIAS", "screen": lc + " ALIAS",
+			"source": "String ALIAS", "channel": lc, "click_id_param": lc, "scroll_depth": "UInt8", "acquisition_channel": lc + " MATERIALIZED",
+			"engagement_time": "UInt32", "batch": "UInt64",
+		}
+		for col, typ := range want {
+			if got[col] != typ {
+				t.Errorf("column %s is %q; want %q", col, got[col], typ)
+			}
+		}
+		for col := range got {
+			if _, ok := want[col]; !ok {
+				t.Errorf("column %s (%s) is not in Plausible's events_v2", col, got[col])
+			}
+		}
+		keys, err := srv.Query("SELECT sorting_key, primary_key, sampling_key, partition_key FROM system.tables WHERE database = '" + db + "' AND name = 'events_v2' FORMAT TSV")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "site_id, toDate(timestamp), name, user_id, timestamp\tsite_id, toDate(timestamp), name, user_id\tuser_id\ttoYYYYMM(timestamp)\n"; keys != want {
+			t.Errorf("keys %q; want %q", keys, want)
+		}
+	})
 	t.Run("seeds synthetic events server-side", func(t *testing.T) {
 		srv, db := chtest.EventsDB(t)
 		if err := srv.SeedSynthetic(db, 10, 5000, time.Hour); err != nil {

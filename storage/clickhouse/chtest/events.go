@@ -4,16 +4,28 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"time"
 )
 
-// EventsTableSQL creates Plausible's events_v2 in database %s, with its
-// column names and sort key but the plain types that ClickHouse 18.16
-// accepts (no LowCardinality, no CODEC).
+// EventsTableSQL creates Plausible CE's events_v2 (schema of 2025-09, last
+// CE migration 20250912094034) in database %s, as close as ClickHouse 18.16
+// allows: the same columns, types, primary key, sorting key, partitioning
+// and SAMPLE BY, with the LowCardinality(String) columns the suite must
+// decode as users' servers return them. It must run with
+// allow_experimental_low_cardinality_type=1 (CreateEventsTable passes it).
+// What 18.16 cannot take is left out or simplified:
+//   - no CODEC on any column;
+//   - no minmax index on batch (18.16 has no INDEX clause);
+//   - acquisition_channel is MATERIALIZED as the empty string, not Plausible's
+//     expression over dictionaries, and the ALIAS columns that call
+//     dictGet (country_name, region_name, city_name) are left out;
+//   - meta is declared as Nested(key, value), which 18.16 stores as the
+//     same two Array(String) columns meta.key and meta.value.
 const EventsTableSQL = `CREATE TABLE %s.events_v2 (
     timestamp DateTime,
-    name String,
+    name LowCardinality(String),
     site_id UInt64,
     user_id UInt64,
     session_id UInt64,
@@ -22,19 +34,48 @@ const EventsTableSQL = `CREATE TABLE %s.events_v2 (
     referrer String,
     referrer_source String,
     country_code FixedString(2),
-    screen_size String,
-    operating_system String,
-    browser String,
+    screen_size LowCardinality(String),
+    operating_system LowCardinality(String),
+    browser LowCardinality(String),
     utm_medium String,
     utm_source String,
     utm_campaign String,
+    meta Nested(key String, value String),
+    browser_version LowCardinality(String),
+    operating_system_version LowCardinality(String),
+    subdivision1_code LowCardinality(String),
+    subdivision2_code LowCardinality(String),
+    city_geoname_id UInt32,
     utm_content String,
     utm_term String,
-    meta Nested(key String, value String)
+    revenue_reporting_amount Nullable(Decimal(18, 3)),
+    revenue_reporting_currency FixedString(3),
+    revenue_source_amount Nullable(Decimal(18, 3)),
+    revenue_source_currency FixedString(3),
+    city UInt32 ALIAS city_geoname_id,
+    country LowCardinality(FixedString(2)) ALIAS country_code,
+    device LowCardinality(String) ALIAS screen_size,
+    os LowCardinality(String) ALIAS operating_system,
+    os_version LowCardinality(String) ALIAS operating_system_version,
+    region LowCardinality(String) ALIAS subdivision1_code,
+    screen LowCardinality(String) ALIAS screen_size,
+    source String ALIAS referrer_source,
+    channel LowCardinality(String),
+    click_id_param LowCardinality(String),
+    scroll_depth UInt8,
+    acquisition_channel LowCardinality(String) MATERIALIZED '',
+    engagement_time UInt32,
+    batch UInt64
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(timestamp)
+PRIMARY KEY (site_id, toDate(timestamp), name, user_id)
 ORDER BY (site_id, toDate(timestamp), name, user_id, timestamp)
-SAMPLE BY user_id`
+SAMPLE BY user_id
+SETTINGS index_granularity = 8192`
+
+// lowCardinality is the setting 18.16 needs to create LowCardinality
+// columns, passed as a URL parameter of the HTTP interface.
+var lowCardinality = url.Values{"allow_experimental_low_cardinality_type": {"1"}}
 
 // CreateDatabase creates database name if it does not exist.
 func (s *Server) CreateDatabase(name string) error {
@@ -43,7 +84,8 @@ func (s *Server) CreateDatabase(name string) error {
 
 // CreateEventsTable creates db.events_v2 (see EventsTableSQL).
 func (s *Server) CreateEventsTable(db string) error {
-	return s.Exec(fmt.Sprintf(EventsTableSQL, db))
+	_, err := s.send(lowCardinality, strings.NewReader(fmt.Sprintf(EventsTableSQL, db)))
+	return err
 }
 
 // Event is one row of events_v2. Timestamp is stored to the second, in
@@ -69,6 +111,19 @@ type Event struct {
 	UTMTerm         string    `json:"utm_term"`
 	MetaKey         []string  `json:"-"`
 	MetaValue       []string  `json:"-"`
+
+	BrowserVersion         string `json:"browser_version"`
+	OperatingSystemVersion string `json:"operating_system_version"`
+	Subdivision1Code       string `json:"subdivision1_code"`
+	Subdivision2Code       string `json:"subdivision2_code"`
+	CityGeonameID          uint32 `json:"city_geoname_id"`
+	Channel                string `json:"channel"`
+	ClickIDParam           string `json:"click_id_param"`
+	// ScrollDepth and EngagementTime (ms) are set on engagement events.
+	ScrollDepth    uint8  `json:"scroll_depth"`
+	EngagementTime uint32 `json:"engagement_time"`
+	// Batch is the ingest batch, as Plausible stamps it on every row.
+	Batch uint64 `json:"batch"`
 }
 
 // row is Event as a JSONEachRow line.
@@ -135,14 +190,16 @@ var (
 // SELECT FROM numbers(), generated by the server: fast enough to seed
 // millions of rows for a benchmark. Rows spread over site_ids 1..sites
 // and over [now() - span, now()]; about 10% are custom events named
-// after SyntheticEventGoals, 10% engagement, the rest pageviews of
+// after SyntheticEventGoals, 10% engagement (with a scroll depth and an
+// engagement time, as Plausible records them), the rest pageviews of
 // SyntheticPages; each row's user is one of events/4 users.
 func (s *Server) SeedSynthetic(db string, sites, events int, span time.Duration) error {
 	if sites < 1 || events < 1 || span < time.Second {
 		return fmt.Errorf("SeedSynthetic: need sites ≥ 1, events ≥ 1 and span ≥ 1s")
 	}
 	users := max(events/4, 1)
-	q := fmt.Sprintf(`INSERT INTO %[1]s.events_v2 (timestamp, name, site_id, user_id, session_id, hostname, pathname, referrer_source)
+	q := fmt.Sprintf(`INSERT INTO %[1]s.events_v2 (timestamp, name, site_id, user_id, session_id, hostname, pathname, referrer_source,
+    screen_size, browser, scroll_depth, engagement_time, batch)
 SELECT
     now() - toUInt32(intHash64(number) %% %[4]d) AS timestamp,
     multiIf(number %% 20 = 0, %[5]s, number %% 20 = 1, %[6]s, number %% 10 = 2, 'engagement', 'pageview') AS name,
@@ -151,7 +208,12 @@ SELECT
     intHash64(number %% %[3]d + 1) AS session_id,
     concat('site', toString(site_id), '.example.com') AS hostname,
     arrayElement(%[7]s, number %% %[8]d + 1) AS pathname,
-    arrayElement(%[9]s, intDiv(number, 7) %% %[10]d + 1) AS referrer_source
+    arrayElement(%[9]s, intDiv(number, 7) %% %[10]d + 1) AS referrer_source,
+    arrayElement(['Desktop', 'Mobile', 'Tablet'], number %% 3 + 1) AS screen_size,
+    arrayElement(['Chrome', 'Firefox', 'Safari'], intDiv(number, 3) %% 3 + 1) AS browser,
+    toUInt8(if(name = 'engagement', number %% 101, 0)) AS scroll_depth,
+    toUInt32(if(name = 'engagement', 1000 + number %% 60000, 0)) AS engagement_time,
+    toUInt64(intDiv(number, 1000)) AS batch
 FROM numbers(%[11]d)`,
 		db, sites, users, int64(span/time.Second),
 		quote(SyntheticEventGoals[0]), quote(SyntheticEventGoals[1]),

@@ -288,9 +288,20 @@ func (s *Server) Query(sql string) (string, error) {
 // post sends body to the HTTP interface, with query as the statement when
 // body holds data rather than SQL.
 func (s *Server) post(query string, body io.Reader) (string, error) {
-	u := "http://" + s.HTTPAddr() + "/"
+	params := url.Values{}
 	if query != "" {
-		u += "?query=" + url.QueryEscape(query)
+		params.Set("query", query)
+	}
+	return s.send(params, body)
+}
+
+// send posts body to the HTTP interface with params (the statement when
+// body holds data, settings) in the URL.
+func (s *Server) send(params url.Values, body io.Reader) (string, error) {
+	query := params.Get("query")
+	u := "http://" + s.HTTPAddr() + "/"
+	if len(params) > 0 {
+		u += "?" + params.Encode()
 	}
 	resp, err := s.client.Post(u, "text/plain", body)
 	if err != nil {
