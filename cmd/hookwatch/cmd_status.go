@@ -19,6 +19,9 @@ type statusView struct {
 	Deliveries         map[string]int `json:"deliveries"`
 	FailingWebhooks    []webhookBrief `json:"failing_webhooks"`
 	DisabledWebhooks   []webhookBrief `json:"disabled_webhooks"`
+	// LearningWebhooks have anomaly rules whose site has too little
+	// history yet; they send no traffic alert.
+	LearningWebhooks []learningBrief `json:"learning_webhooks"`
 	Database           string         `json:"database"`
 }
 
@@ -28,6 +31,12 @@ type clickhouseView struct {
 	Error    string     `json:"error,omitempty"`
 	Since    *time.Time `json:"since,omitempty"`
 	Version  string     `json:"version,omitempty"`
+}
+
+type learningBrief struct {
+	ID          int64  `json:"id"`
+	Site        string `json:"site"`
+	HistoryDays int    `json:"history_days"`
 }
 
 type webhookBrief struct {
@@ -88,12 +97,20 @@ func (c *cli) status(ctx context.Context, asJSON bool) error {
 		Deliveries:       map[string]int{},
 		FailingWebhooks:  []webhookBrief{},
 		DisabledWebhooks: []webhookBrief{},
+		LearningWebhooks: []learningBrief{},
 		Database:         m.Config.DBPath,
 	}
 	for _, st := range []core.DeliveryState{core.StatePending, core.StateRetrying, core.StateSucceeded, core.StateFailed} {
 		v.Deliveries[string(st)] = stats[st]
 	}
+	bs, err := baselinesOf(ctx, m)
+	if err != nil {
+		return err
+	}
 	for _, w := range hooks {
+		if learning, days := historyOf(bs, w); learning && w.Enabled {
+			v.LearningWebhooks = append(v.LearningWebhooks, learningBrief{ID: w.ID, Site: w.Site, HistoryDays: days})
+		}
 		b := webhookBrief{ID: w.ID, Site: w.Site, URL: w.URL, FailingSince: timePtr(w.FailingSince)}
 		switch {
 		case !w.Enabled:
@@ -133,6 +150,10 @@ func (c *cli) status(ctx context.Context, asJSON bool) error {
 	}
 	for _, b := range v.DisabledWebhooks {
 		fmt.Fprintf(c.stdout, "disabled:    webhook %d (%s → %s): %s\n", b.ID, b.Site, b.URL, b.Reason)
+	}
+	for _, b := range v.LearningWebhooks {
+		fmt.Fprintf(c.stdout, "learning:    webhook %d (%s): %s; its anomaly rules send nothing until %d days\n",
+			b.ID, b.Site, learningText(b.HistoryDays), core.LearningDays)
 	}
 	return nil
 }
