@@ -22,7 +22,7 @@ type statusView struct {
 	// LearningWebhooks have anomaly rules whose site has too little
 	// history yet; they send no traffic alert.
 	LearningWebhooks []learningBrief `json:"learning_webhooks"`
-	Database           string         `json:"database"`
+	Database         string          `json:"database"`
 }
 
 type clickhouseView struct {
