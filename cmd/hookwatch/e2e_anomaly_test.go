@@ -20,12 +20,12 @@ import (
 // bucket (a ClickHouse expression of d and the bucket b), each a new user,
 // spread evenly over the bucket; nothing at or after stop.
 type season struct {
-	site    uint64
-	center  time.Time
-	days    int
-	lo, hi  time.Duration
-	level   string
-	stop    time.Time
+	site     uint64
+	center   time.Time
+	days     int
+	lo, hi   time.Duration
+	level    string
+	stop     time.Time
 	maxLevel int
 }
 
