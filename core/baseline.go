@@ -68,6 +68,28 @@ type Baseline struct {
 // rules, which then send nothing.
 func (b *Baseline) Learning() bool { return b.HistoryDays < LearningDays }
 
+// HistoryOf says whether w's anomaly rules are learning, and how many days
+// of history its site has over w's baseline weeks, from the stored
+// baselines. A webhook whose baseline the engine has not read yet is
+// learning, with 0 days.
+func HistoryOf(bs map[BaselineKey]Baseline, w *Webhook) (learning bool, days int) {
+	b, ok := bs[BaselineKey{SiteID: w.SiteID, Weeks: w.BaselineWeeks}]
+	if ok {
+		days = b.HistoryDays
+	}
+	return w.HasAnomalyRule() && (!ok || b.Learning()), days
+}
+
+// LearningText is how the CLI and the window say that a site is learning:
+// "learning (5 days of history)".
+func LearningText(days int) string {
+	unit := "days"
+	if days == 1 {
+		unit = "day"
+	}
+	return fmt.Sprintf("learning (%d %s of history)", days, unit)
+}
+
 // BaselineKey names the baseline of a site over some weeks.
 type BaselineKey struct {
 	SiteID int64

@@ -42,6 +42,7 @@ func newEnv(t *testing.T) *env {
 		Webhooks:   sqlite.NewWebhookService(db),
 		Deliveries: sqlite.NewDeliveryService(db),
 		Triggers:   sqlite.NewTriggerStore(db),
+		Baselines:  sqlite.NewBaselineStore(db),
 		Settings:   sqlite.NewSettingsService(db),
 		Wake:       func() { e.wakes.Add(1) },
 		Version:    "0.0.0-test",

@@ -32,6 +32,9 @@ type Services struct {
 	Webhooks   core.WebhookService
 	Deliveries core.DeliveryService
 	Triggers   core.TriggerStore // PollStatus and TrafficSamples, for the status bar and chart
+	// Baselines, if set, tells the webhooks screen which anomaly rules
+	// are still learning their site's history.
+	Baselines core.BaselineStore
 	Settings   core.SettingsService
 
 	// SendTest performs one signed webhook.test attempt now and logs it.
@@ -275,6 +278,7 @@ type snapshot struct {
 	status     core.PollStatus
 	stats      core.DeliveryStats
 	cooldown   string
+	baselines  map[core.BaselineKey]core.Baseline
 	err        error // the first load error, shown in the status bar
 }
 
@@ -327,6 +331,10 @@ func (u *UI) load(ctx context.Context, sel selection) *snapshot {
 	keep(err)
 	if v, ok, err := u.svc.Settings.Setting(ctx, core.SettingCooldown); err == nil && ok {
 		s.cooldown = v
+	}
+	if u.svc.Baselines != nil {
+		s.baselines, err = u.svc.Baselines.Baselines(ctx)
+		keep(err)
 	}
 	return s
 }

@@ -108,7 +108,7 @@ func (c *cli) status(ctx context.Context, asJSON bool) error {
 		return err
 	}
 	for _, w := range hooks {
-		if learning, days := historyOf(bs, w); learning && w.Enabled {
+		if learning, days := core.HistoryOf(bs, w); learning && w.Enabled {
 			v.LearningWebhooks = append(v.LearningWebhooks, learningBrief{ID: w.ID, Site: w.Site, HistoryDays: days})
 		}
 		b := webhookBrief{ID: w.ID, Site: w.Site, URL: w.URL, FailingSince: timePtr(w.FailingSince)}
@@ -153,7 +153,7 @@ func (c *cli) status(ctx context.Context, asJSON bool) error {
 	}
 	for _, b := range v.LearningWebhooks {
 		fmt.Fprintf(c.stdout, "learning:    webhook %d (%s): %s; its anomaly rules send nothing until %d days\n",
-			b.ID, b.Site, learningText(b.HistoryDays), core.LearningDays)
+			b.ID, b.Site, core.LearningText(b.HistoryDays), core.LearningDays)
 	}
 	return nil
 }

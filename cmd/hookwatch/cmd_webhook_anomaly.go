@@ -121,23 +121,3 @@ func baselinesOf(ctx context.Context, m *Main) (map[core.BaselineKey]core.Baseli
 	}
 	return m.Baselines.Baselines(ctx)
 }
-
-// historyOf says whether w's anomaly rules are learning, and how many days
-// of history its site has over w's baseline weeks. A webhook whose
-// baseline the engine has not read yet is learning with 0 days.
-func historyOf(bs map[core.BaselineKey]core.Baseline, w *core.Webhook) (learning bool, days int) {
-	b, ok := bs[core.BaselineKey{SiteID: w.SiteID, Weeks: w.BaselineWeeks}]
-	if ok {
-		days = b.HistoryDays
-	}
-	return w.HasAnomalyRule() && (!ok || b.Learning()), days
-}
-
-// learningText is how `status` and `webhook list` say it.
-func learningText(days int) string {
-	unit := "days"
-	if days == 1 {
-		unit = "day"
-	}
-	return fmt.Sprintf("learning (%d %s of history)", days, unit)
-}

@@ -142,7 +142,7 @@ func (c *cli) webhookList(ctx context.Context, domain string, asJSON bool) error
 		out := make([]webhookView, 0, len(hooks))
 		for _, w := range hooks {
 			v := newWebhookView(w, false)
-			v.Learning, v.HistoryDays = historyOf(bs, w)
+			v.Learning, v.HistoryDays = core.HistoryOf(bs, w)
 			out = append(out, v)
 		}
 		return c.printJSON(out)
@@ -163,8 +163,8 @@ func (c *cli) webhookList(ctx context.Context, domain string, asJSON bool) error
 		} else if !w.FailingSince.IsZero() {
 			state = "failing since " + fmtTime(w.FailingSince)
 		}
-		if learning, days := historyOf(bs, w); learning {
-			state += ", " + learningText(days)
+		if learning, days := core.HistoryOf(bs, w); learning {
+			state += ", " + core.LearningText(days)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.Site, w.URL, eventList(w.Events), w.Format, state)
 	}
@@ -199,7 +199,7 @@ type webhookView struct {
 func newWebhookView(w *core.Webhook, withSecret bool) webhookView {
 	v := webhookView{Webhook: w, Cooldown: w.Cooldown.String(), DigestInterval: w.DigestInterval.String(), Headers: w.HeaderNames(),
 		SpikeRule: ruleName(w.SpikeRule()), DropRule: ruleName(w.DropRule())}
-	v.Learning, v.HistoryDays = historyOf(nil, w)
+	v.Learning, v.HistoryDays = core.HistoryOf(nil, w)
 	if w.Goals == nil {
 		w.Goals = []string{}
 	}
@@ -214,7 +214,7 @@ func newWebhookView(w *core.Webhook, withSecret bool) webhookView {
 // them, since the change itself was saved.
 func (c *cli) historyView(ctx context.Context, m *Main, v webhookView) webhookView {
 	if bs, err := baselinesOf(ctx, m); err == nil {
-		v.Learning, v.HistoryDays = historyOf(bs, v.Webhook)
+		v.Learning, v.HistoryDays = core.HistoryOf(bs, v.Webhook)
 	}
 	return v
 }

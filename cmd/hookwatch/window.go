@@ -50,6 +50,7 @@ func (c *cli) runWindow(ctx context.Context) error {
 		Webhooks:   m.Webhooks,
 		Deliveries: m.Deliveries,
 		Triggers:   m.Triggers,
+		Baselines:  m.Baselines,
 		Settings:   m.Settings,
 		SendTest:   m.Engine.SendTest,
 		TestConnection: func(ctx context.Context, dsn string) (string, error) {
