@@ -35,7 +35,7 @@ type Services struct {
 	// Baselines, if set, tells the webhooks screen which anomaly rules
 	// are still learning their site's history.
 	Baselines core.BaselineStore
-	Settings   core.SettingsService
+	Settings  core.SettingsService
 
 	// SendTest performs one signed webhook.test attempt now and logs it.
 	SendTest func(ctx context.Context, webhookID int64) (*core.Delivery, *core.Attempt, error)

@@ -31,7 +31,7 @@ type webhooksScreen struct {
 	cooldown string // the default cooldown setting, for new webhooks
 	// baselines say which anomaly rules are learning.
 	baselines map[core.BaselineKey]core.Baseline
-	selected int64  // webhook id, 0 for none
+	selected  int64 // webhook id, 0 for none
 
 	table   *widget.Table
 	view    *tableView
