@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/hookwatch/hookwatch/core"
@@ -127,6 +128,8 @@ func texts(o fyne.CanvasObject) string {
 				walk(it.Widget)
 			}
 		case *widget.PopUp:
+			walk(x.Content)
+		case *container.Scroll:
 			walk(x.Content)
 		case *fyne.Container:
 			for _, c := range x.Objects {

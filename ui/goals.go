@@ -88,11 +88,12 @@ func (s *goalsScreen) apply(snap *snapshot) {
 
 // goalForm is the add-goal dialog, for an event name or a page path.
 type goalForm struct {
-	s      *goalsScreen
-	kind   core.GoalKind
-	name   *entry
-	fields fieldForm
-	dlg    *formDialog
+	s       *goalsScreen
+	kind    core.GoalKind
+	name    *entry
+	suggest *goalSuggestions // nil without a ClickHouse service
+	fields  fieldForm
+	dlg     *formDialog
 }
 
 func (s *goalsScreen) onAdd(kind core.GoalKind) {
@@ -111,11 +112,36 @@ func (s *goalsScreen) onAdd(kind core.GoalKind) {
 	if kind == core.GoalPage {
 		title = "Add page goal to " + s.site.Domain
 	}
-	f.dlg = s.ui.newFormDialog(title, "Add", f.fields.buildUI(), 560, f.onSubmit)
+	content := f.fields.buildUI()
+	if s.ui.svc.ClickHouse != nil {
+		f.suggest = &goalSuggestions{ui: s.ui, site: s.site, kind: kind, have: s.goalNames(kind), onPick: f.onPick}
+		content = container.NewBorder(content, nil, nil, nil, f.suggest.buildUI())
+	}
+	f.dlg = s.ui.newFormDialog(title, "Add", content, 560, f.onSubmit)
 	f.dlg.submitOnEnter(f.name)
 	s.form = f
 	f.dlg.show()
+	if f.suggest != nil {
+		f.suggest.load()
+	}
 	s.ui.win.Canvas().Focus(f.name)
+}
+
+// goalNames are the event names or page paths of the site's goals of kind.
+func (s *goalsScreen) goalNames(kind core.GoalKind) map[string]bool {
+	have := map[string]bool{}
+	for _, g := range s.goals {
+		if g.Kind == kind {
+			have[g.Name()] = true
+		}
+	}
+	return have
+}
+
+// onPick makes a suggested name or path the goal, at once.
+func (f *goalForm) onPick(name string) {
+	f.name.SetText(name)
+	f.onSubmit()
 }
 
 func (f *goalForm) onSubmit() {

@@ -28,7 +28,8 @@ type env struct {
 	wakes atomic.Int32
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv returns the window; each configure changes its services first.
+func newEnv(t *testing.T, configure ...func(*env)) *env {
 	t.Helper()
 	a := test.NewTempApp(t)
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "hookwatch.db"))
@@ -50,6 +51,9 @@ func newEnv(t *testing.T) *env {
 	}
 	engine := deliver.New(deliver.Config{Deliveries: e.svc.Deliveries, Webhooks: e.svc.Webhooks})
 	e.svc.SendTest = engine.SendTest
+	for _, c := range configure {
+		c(e)
+	}
 	e.ui = New(a, e.svc)
 	e.ui.wait()
 	e.ui.Window().Resize(fyne.NewSize(1200, 800))

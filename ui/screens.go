@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"slices"
+
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/hookwatch/hookwatch/core"
@@ -19,17 +21,28 @@ const (
 	// ScreenAddWebhook is the add-webhook dialog after a submit that
 	// core's validation refused, showing the inline error.
 	ScreenAddWebhook = "add-webhook"
+	// ScreenConnect is the first run's connect form, filled with the
+	// ClickHouse in use and tested.
+	ScreenConnect = "connect"
+	// ScreenAddSite is the add-site dialog with the sites found in
+	// ClickHouse, the busiest not added yet picked.
+	ScreenAddSite = "add-site"
 )
 
 // Screens lists every screen ShowScreen knows, in the order a screenshot
 // driver shows them; dialogs come last since they stay open.
-var Screens = []string{ScreenWebhooks, ScreenGoals, ScreenDeliveries, ScreenDelivery, ScreenTraffic, ScreenSettings, ScreenAddWebhook}
+var Screens = []string{ScreenWebhooks, ScreenGoals, ScreenDeliveries, ScreenDelivery, ScreenTraffic, ScreenConnect, ScreenSettings, ScreenAddSite, ScreenAddWebhook}
 
 // ShowScreen brings the named screen to the front (see Screens), with
 // something chosen to show: the first webhook when none is selected. It is
 // meant for screenshot drivers and must be called on Fyne's goroutine;
 // screens that load in the background fill in shortly after it returns.
 func (u *UI) ShowScreen(name string) {
+	// Close the dialogs an earlier screen left open.
+	for _, e := range slices.Backward(slices.Clone(u.escapes)) {
+		e.cancel()
+	}
+	u.first.force(name == ScreenConnect)
 	if name == ScreenSettings {
 		u.mainPage.Hide()
 		u.settings.page.Show()
@@ -57,6 +70,11 @@ func (u *UI) ShowScreen(name string) {
 		u.deliveries.openExample()
 	case ScreenAddWebhook:
 		u.webhooks.showFormExample()
+	case ScreenAddSite:
+		u.sites.onAdd()
+		if f := u.sites.form; f != nil && f.picker != nil {
+			f.picker.pickFirst = true
+		}
 	}
 }
 

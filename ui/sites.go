@@ -111,11 +111,13 @@ func (s *sitesScreen) onSelect(id widget.ListItemID) {
 	s.ui.Refresh()
 }
 
-// siteForm is the add-site dialog.
+// siteForm is the add-site dialog: the sites found in ClickHouse to pick
+// from, above the domain and site_id, which may also be typed.
 type siteForm struct {
 	ui     *UI
 	domain *entry
 	siteID *entry
+	picker *sitePicker // nil without a ClickHouse service
 	fields fieldForm
 	dlg    *formDialog
 }
@@ -123,19 +125,41 @@ type siteForm struct {
 func (s *sitesScreen) onAdd() {
 	f := &siteForm{ui: s.ui, domain: s.ui.newEntry("example.com"), siteID: s.ui.newEntry("1")}
 	f.fields.add("Domain", f.domain, "The site's domain as Plausible shows it", "domain")
-	f.fields.add("Plausible site_id", f.siteID, "Numeric id in ClickHouse; `hookwatch site discover` lists them", "site_id")
-	f.dlg = s.ui.newFormDialog("Add site", "Add", f.fields.buildUI(), 560, f.onSubmit)
+	f.fields.add("Plausible site_id", f.siteID, "The numeric id under which ClickHouse keeps the site's events", "site_id")
+	content, width := f.fields.buildUI(), float32(560)
+	if s.ui.svc.ClickHouse != nil {
+		known := map[uint64]string{}
+		for _, site := range s.sites {
+			known[site.PlausibleID] = site.Domain
+		}
+		f.picker = &sitePicker{ui: s.ui, known: known, onPick: f.onPick}
+		content, width = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), content), nil, nil, f.picker.buildUI()), 800
+	}
+	f.dlg = s.ui.newFormDialog("Add site", "Add", content, width, f.onSubmit)
 	f.dlg.submitOnEnter(f.domain, f.siteID)
 	s.form = f
 	f.dlg.show()
+	if f.picker != nil {
+		f.picker.load()
+	}
 	s.ui.win.Canvas().Focus(f.domain)
+}
+
+// onPick fills the form with a site found in ClickHouse.
+func (f *siteForm) onPick(d core.DiscoveredSite) {
+	f.domain.SetText(domainOf(d.Hostname))
+	f.siteID.SetText(strconv.FormatUint(d.PlausibleID, 10))
+	f.fields.clear()
 }
 
 func (f *siteForm) onSubmit() {
 	site := &core.Site{Domain: f.domain.Text}
 	id, err := strconv.ParseUint(strings.TrimSpace(f.siteID.Text), 10, 64)
-	if err != nil {
-		err = core.FieldErrorf("site_id", "must be an integer ≥ 1 (find it with `hookwatch site discover`)")
+	if err != nil || id == 0 {
+		err = core.FieldErrorf("site_id", "must be an integer ≥ 1 (pick the site in the list above)")
+		if f.picker == nil {
+			err = core.FieldErrorf("site_id", "must be an integer ≥ 1")
+		}
 	} else {
 		site.PlausibleID = id
 		err = site.Validate()

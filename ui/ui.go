@@ -41,6 +41,9 @@ type Services struct {
 	SendTest func(ctx context.Context, webhookID int64) (*core.Delivery, *core.Attempt, error)
 	// TestConnection checks a ClickHouse DSN and returns the server version.
 	TestConnection func(ctx context.Context, dsn string) (string, error)
+	// ClickHouse, when set, gives the first run its connect form and the
+	// add dialogs the sites and goals found in ClickHouse.
+	ClickHouse core.ClickHouseService
 	// Wake asks the running engine to look for due deliveries now.
 	Wake func()
 
@@ -73,6 +76,7 @@ type UI struct {
 	traffic    *trafficScreen
 	settings   *settingsScreen
 	status     *statusBar
+	first      *firstRunScreen
 
 	tabs      *container.AppTabs
 	siteTitle *widget.Label
@@ -136,6 +140,7 @@ func New(a fyne.App, svc Services) *UI {
 	u.traffic = &trafficScreen{ui: u}
 	u.settings = &settingsScreen{ui: u}
 	u.status = &statusBar{ui: u}
+	u.first = &firstRunScreen{ui: u}
 	u.win.SetContent(u.buildUI())
 	u.Refresh()
 	u.settings.load()
@@ -151,11 +156,7 @@ func (u *UI) buildUI() fyne.CanvasObject {
 	)
 	u.siteTitle = &widget.Label{Text: "", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Truncation: fyne.TextTruncateEllipsis}
 	u.siteView = container.NewBorder(container.NewPadded(u.siteTitle), nil, nil, nil, u.tabs)
-	u.emptyView = container.NewCenter(container.NewVBox(
-		&widget.Label{Text: "No site yet", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Alignment: fyne.TextAlignCenter},
-		&widget.Label{Text: "Add the Plausible site to watch: its domain and its numeric site_id\n(`hookwatch site discover` lists the site_ids found in ClickHouse).", Alignment: fyne.TextAlignCenter},
-		container.NewCenter(&widget.Button{Text: "Add site…", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: u.sites.onAdd}),
-	))
+	u.emptyView = u.first.buildUI()
 	u.pages = container.NewStack(u.emptyView)
 
 	split := container.NewHSplit(u.sites.buildUI(), u.pages)
@@ -180,25 +181,6 @@ func (u *UI) buildUI() fyne.CanvasObject {
 
 // minWindow is the smallest window in which every screen fits unclipped.
 var minWindow = fyne.NewSize(1100, 700)
-
-// minSize stacks its objects and asks for at least its size, which keeps
-// the window from shrinking below it.
-type minSize struct{ min fyne.Size }
-
-func (l *minSize) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	s := l.min
-	for _, o := range objs {
-		s = s.Max(o.MinSize())
-	}
-	return s
-}
-
-func (l *minSize) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	for _, o := range objs {
-		o.Move(fyne.NewPos(0, 0))
-		o.Resize(size)
-	}
-}
 
 // Window returns the main window, built but not shown.
 func (u *UI) Window() fyne.Window { return u.win }
@@ -364,7 +346,8 @@ func (u *UI) apply(sel selection, s *snapshot) {
 		sel = u.selection()
 	}
 	u.sites.apply(s)
-	if s.site == nil {
+	u.first.apply(s)
+	if s.site == nil || u.first.showsConnect() {
 		u.pages.Objects = []fyne.CanvasObject{u.emptyView}
 	} else {
 		u.siteTitle.SetText(s.site.Domain + "   ·   Plausible site_id " + itoa(int64(s.site.PlausibleID)))

@@ -60,6 +60,9 @@ func run(bin string, headless bool, extra []string) error {
 	if err := ch.CreateEventsTable(chdb); err != nil {
 		return err
 	}
+	if err := seedOtherSites(ch, chdb); err != nil {
+		return err
+	}
 
 	rc, err := startReceiver()
 	if err != nil {

@@ -63,3 +63,32 @@ func (t *traffic) visit(at time.Time, name, path string) chtest.Event {
 }
 
 func pick(s ...string) string { return s[rand.IntN(len(s))] }
+
+// otherSites are Plausible sites the demo database does not watch, so that
+// the add-site dialog has sites to offer besides demo.example.
+var otherSites = []struct {
+	id     uint64
+	host   string
+	visits int
+}{{2, "www.shop.example", 900}, {3, "docs.example", 400}, {4, "status.example", 60}}
+
+// seedOtherSites gives each of otherSites a past month of pageviews and a
+// custom event or two.
+func seedOtherSites(srv *chtest.Server, db string) error {
+	now := time.Now().UTC()
+	var evs []chtest.Event
+	user := uint64(5_000_000)
+	for _, s := range otherSites {
+		for i := range s.visits {
+			user++
+			at := now.Add(-time.Duration(rand.Int64N(int64(29 * 24 * time.Hour)))).Add(-time.Duration(i) * time.Second)
+			name := "pageview"
+			if i%9 == 0 {
+				name = pick("Signup", "Download")
+			}
+			evs = append(evs, chtest.Event{Timestamp: at, Name: name, SiteID: s.id, UserID: user, SessionID: user,
+				Hostname: s.host, Pathname: pick("/", "/pricing", "/docs", "/blog"), ReferrerSource: pick("Google", "")})
+		}
+	}
+	return srv.InsertEvents(db, evs)
+}

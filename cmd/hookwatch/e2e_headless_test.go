@@ -106,7 +106,9 @@ func TestHeadlessEndToEnd(t *testing.T) {
 		seed.events(1, "pageview", "/thanks/pro", 4)
 		seed.events(1, "pageview", "/pricing", 6) // matches no goal
 		seed.events(3, "Signup", "/signup", 9)    // a site hookwatch does not watch
-		time.Sleep(1500 * time.Millisecond)
+		// The rest once the first completions are delivered, so that the
+		// sum spans more than one goal window.
+		eventually(t, 30*time.Second, "the first 5 Signup completions", func() bool { return goalSum(rc, "Signup") >= 5 })
 		seed.events(1, "Signup", "/signup", 7)
 		eventually(t, 30*time.Second, "12 Signup and 4 /thanks/* completions", func() bool {
 			return goalSum(rc, "Signup") == 12 && goalSum(rc, "/thanks/*") == 4

@@ -155,6 +155,14 @@ func (rc *faultReceiver) busy() int {
 	return rc.inflight
 }
 
+// waitIdle waits until no handler is running, so that every hit records
+// what it answered: the engine may commit an outcome while the handler
+// still trickles or sleeps after the client hung up.
+func (rc *faultReceiver) waitIdle(t *testing.T) {
+	t.Helper()
+	eventually(t, 30*time.Second, "the receiver to finish every request", func() bool { return rc.busy() == 0 })
+}
+
 func (rc *faultReceiver) badSignatures() int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()

@@ -38,6 +38,7 @@ func faultRun(t *testing.T, rc *faultReceiver, hooks, perHook int) (string, *eng
 	db := faultDB(t, filepath.Join(t.TempDir(), "hw.db"), rc, hooks, perHook)
 	e := startEngine(t, db, faultEngineArgs(t)...)
 	waitSucceeded(t, db, hooks*perHook, 30*time.Second)
+	rc.waitIdle(t)
 	return db, e
 }
 
@@ -398,6 +399,7 @@ func TestFaultClickHouseRestart(t *testing.T) {
 		}
 		n := st.Deliveries["succeeded"]
 		waitSucceeded(t, db, n, 20*time.Second)
+		rc.waitIdle(t)
 		invariants{want: n, statuses: []int{503, 200}}.check(t, db, rc.all(), rc.badSignatures())
 		survive(t, e)
 	})
@@ -456,6 +458,7 @@ func TestFaultSIGKILL(t *testing.T) {
 			t.Fatalf("all requests were made before the kills; the test proves nothing")
 		}
 		waitSucceeded(t, db, hooks*perHook, 60*time.Second)
+		rc.waitIdle(t)
 		hits := rc.all()
 		ds := invariants{want: hooks * perHook, unlogged: 2}.check(t, db, hits, rc.badSignatures())
 		logged := 0
@@ -535,6 +538,7 @@ func TestFaultDiskFull(t *testing.T) {
 		fullUntil = time.Now().Add(3 * time.Second)
 		fullMu.Unlock()
 		waitSucceeded(t, db, 5, 30*time.Second)
+		rc.waitIdle(t)
 		hits := rc.all()
 		inv := invariants{want: 5, unloggedWhile: func(h hit) bool {
 			fullMu.Lock()

@@ -12,7 +12,6 @@ import (
 
 	"github.com/hookwatch/hookwatch/assets"
 	"github.com/hookwatch/hookwatch/core"
-	"github.com/hookwatch/hookwatch/storage/clickhouse"
 	"github.com/hookwatch/hookwatch/ui"
 )
 
@@ -44,23 +43,18 @@ func (c *cli) runWindow(ctx context.Context) error {
 	// The packaged app gets its icon from FyneApp.toml; `go build` and
 	// `make run` binaries need it set here for the window and the tray.
 	a.SetIcon(fyne.NewStaticResource("hookwatch.png", assets.Icon))
+	ch := m.ClickHouseService()
 	u := ui.New(a, ui.Services{
-		Sites:      m.Sites,
-		Goals:      m.Goals,
-		Webhooks:   m.Webhooks,
-		Deliveries: m.Deliveries,
-		Triggers:   m.Triggers,
-		Baselines:  m.Baselines,
-		Settings:   m.Settings,
-		SendTest:   m.Engine.SendTest,
-		TestConnection: func(ctx context.Context, dsn string) (string, error) {
-			src, err := clickhouse.Open(ctx, dsn)
-			if err != nil {
-				return "", err
-			}
-			defer src.Close()
-			return src.Version(ctx)
-		},
+		Sites:           m.Sites,
+		Goals:           m.Goals,
+		Webhooks:        m.Webhooks,
+		Deliveries:      m.Deliveries,
+		Triggers:        m.Triggers,
+		Baselines:       m.Baselines,
+		Settings:        m.Settings,
+		SendTest:        m.Engine.SendTest,
+		TestConnection:  ch.TestClickHouse,
+		ClickHouse:      ch,
 		Wake:            m.Engine.Notify,
 		Version:         version,
 		DBPath:          m.Config.DBPath,

@@ -52,6 +52,10 @@ type Main struct {
 	runErr  chan error
 	httpSrv *http.Server
 	profile *os.File // the hidden --cpuprofile, while it is written
+
+	// runCtx is the engine's context while it runs (see pollNow).
+	runMu  sync.Mutex
+	runCtx context.Context
 }
 
 // NewMain returns a Main with the default configuration.
@@ -161,7 +165,8 @@ func (m *Main) DefaultCooldown(ctx context.Context) time.Duration {
 	return core.DefaultCooldown
 }
 
-// OpenSource connects to ClickHouse.
+// OpenSource connects to ClickHouse. SaveClickHouseDSN may replace the
+// connection behind the returned source.
 func (m *Main) OpenSource(ctx context.Context) (core.TrafficSource, error) {
 	if m.Source != nil {
 		return m.Source, nil
@@ -170,8 +175,8 @@ func (m *Main) OpenSource(ctx context.Context) (core.TrafficSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.Source = src
-	return src, nil
+	m.Source = &liveSource{src: src}
+	return m.Source, nil
 }
 
 // Run takes the database's engine lease and starts the delivery engine, the
@@ -218,6 +223,9 @@ func (m *Main) Run(ctx context.Context) error {
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
+	m.runMu.Lock()
+	m.runCtx = runCtx
+	m.runMu.Unlock()
 	m.goRun(func() error { return m.Engine.Run(runCtx) })
 	m.goRun(func() error { return m.Poller.Run(runCtx) })
 	m.goRun(func() error { return m.renewLease(runCtx) })
@@ -276,7 +284,9 @@ func (m *Main) Startup(ctx context.Context) []any {
 // timeout), releases the lease and closes the database.
 func (m *Main) Close() error {
 	if m.cancel != nil {
-		m.cancel()
+		m.runMu.Lock()
+		m.cancel() // under runMu, so that pollNow adds to wg before Wait or not at all
+		m.runMu.Unlock()
 		m.wg.Wait()
 		m.cancel = nil
 		_ = m.Lease.ReleaseLease(context.Background(), m.holder)
