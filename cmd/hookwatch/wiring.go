@@ -212,6 +212,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if counts, ok := src.(core.BaselineSource); ok {
 		cfg.Counts = counts
+	} else {
+		m.Logger.Warn("the traffic source reads no history: anomaly rules will send nothing")
 	}
 	m.Poller = poll.New(cfg)
 	if m.Config.Listen != "" {
