@@ -104,10 +104,12 @@ func (c *cycle) refreshBaselines(ctx context.Context) {
 func (c *cycle) readBaselines(ctx context.Context, keys []core.BaselineKey) (map[core.BaselineKey]core.Baseline, error) {
 	var sites []uint64
 	var weeks []int
+	seen := make(map[uint64]bool, len(keys))
 	maxWeeks := 0
 	for _, k := range keys {
 		pid := c.sites[k.SiteID].PlausibleID
-		if !slices.Contains(sites, pid) {
+		if !seen[pid] {
+			seen[pid] = true
 			sites = append(sites, pid)
 		}
 		if !slices.Contains(weeks, k.Weeks) {
@@ -124,13 +126,19 @@ func (c *cycle) readBaselines(ctx context.Context, keys []core.BaselineKey) (map
 	src := c.p.cfg.Counts
 	var firsts map[uint64][]time.Time
 	var ferr error
+	var firstDur time.Duration
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		t0 := time.Now()
 		firsts, ferr = src.FirstEvents(ctx, sites, since)
+		firstDur = time.Since(t0)
 	}()
+	t0 := time.Now()
 	counts, err := src.BucketCounts(ctx, core.CountQuery{SiteIDs: sites, Ranges: baseline.SlotRanges(c.now, maxWeeks)})
+	bucketDur := time.Since(t0)
 	<-done
+	c.p.log.Debug("baseline reads", "sites", len(sites), "bucket_counts", bucketDur, "first_events", firstDur)
 	if err != nil {
 		return nil, &sourceError{"bucket counts", err}
 	}
