@@ -32,10 +32,12 @@ type Services struct {
 	Webhooks   core.WebhookService
 	Deliveries core.DeliveryService
 	Triggers   core.TriggerStore // PollStatus and TrafficSamples, for the status bar and chart
+	Settings   core.SettingsService
+	History    core.HistoryReader // the sites' past, for the Traffic tab and the form's backtest; optional
+	Alerts     core.AlertLog      // the alerts sent, marked on the chart; optional
 	// Baselines, if set, tells the webhooks screen which anomaly rules
 	// are still learning their site's history.
 	Baselines core.BaselineStore
-	Settings  core.SettingsService
 
 	// SendTest performs one signed webhook.test attempt now and logs it.
 	SendTest func(ctx context.Context, webhookID int64) (*core.Delivery, *core.Attempt, error)

@@ -166,7 +166,7 @@ func (c *cli) webhookList(ctx context.Context, domain string, asJSON bool) error
 		if learning, days := core.HistoryOf(bs, w); learning {
 			state += ", " + core.LearningText(days)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.Site, w.URL, eventList(w.Events), w.Format, state)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.Site, w.DisplayURL(), eventList(w.Events), w.Format, state)
 	}
 	return tw.Flush()
 }
@@ -179,10 +179,13 @@ func eventList(ev []core.EventType) string {
 	return strings.Join(s, ",")
 }
 
-// webhookView is a webhook as the CLI prints it: durations as text, header
-// names without their values, and the secret only when it was just made.
+// webhookView is a webhook as the CLI prints it: the URL without its
+// secret (core.RedactURL), durations as text, header names without their
+// values, and the secret only when it was just made.
 type webhookView struct {
 	*core.Webhook
+	URL            string   `json:"url"`
+	ContentType    string   `json:"content_type"`
 	Cooldown       string   `json:"cooldown"`
 	DigestInterval string   `json:"digest_interval"`
 	Headers        []string `json:"headers"`
@@ -197,7 +200,7 @@ type webhookView struct {
 }
 
 func newWebhookView(w *core.Webhook, withSecret bool) webhookView {
-	v := webhookView{Webhook: w, Cooldown: w.Cooldown.String(), DigestInterval: w.DigestInterval.String(), Headers: w.HeaderNames(),
+	v := webhookView{Webhook: w, URL: w.DisplayURL(), ContentType: w.ContentType(), Cooldown: w.Cooldown.String(), DigestInterval: w.DigestInterval.String(), Headers: w.HeaderNames(),
 		SpikeRule: ruleName(w.SpikeRule()), DropRule: ruleName(w.DropRule())}
 	v.Learning, v.HistoryDays = core.HistoryOf(nil, w)
 	if w.Goals == nil {

@@ -60,7 +60,7 @@ func TestOpen(t *testing.T) {
 
 		_, err = sqlite.Open(path)
 		wantError(t, err, core.ECONFLICT, "")
-		want := "database schema version 99 is newer than this hookwatch (knows up to " + strconv.Itoa(migrationCount(t)) + "); upgrade hookwatch"
+		want := "database schema version 99 is newer than this hookwatch (knows up to " + strconv.Itoa(latestVersion(t)) + "); upgrade hookwatch"
 		if got := core.ErrorMessage(err); got != want {
 			t.Errorf("message = %q, want %q", got, want)
 		}
@@ -109,20 +109,20 @@ func TestOpenConcurrently(t *testing.T) {
 	if backups, _ := filepath.Glob(path + ".bak-*"); len(backups) != 0 {
 		t.Errorf("backups = %v, want none of a new database", backups)
 	}
-	if v, want := userVersion(t, path), migrationCount(t); v != want {
+	if v, want := userVersion(t, path), latestVersion(t); v != want {
 		t.Errorf("user_version = %d, want %d", v, want)
 	}
 }
 
-// migrationCount is the number of embedded migrations, the schema version
-// of a new database.
-func migrationCount(t *testing.T) int {
+// latestVersion is the number of the newest migration, from the files the
+// binary embeds.
+func latestVersion(t *testing.T) int {
 	t.Helper()
-	names, err := filepath.Glob("migrations/*.sql")
-	if err != nil || len(names) == 0 {
-		t.Fatalf("migrations: %v %v", names, err)
+	migs, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(migs) == 0 {
+		t.Fatalf("no migrations found: %v", err)
 	}
-	return len(names)
+	return len(migs)
 }
 
 func TestDefaultPath(t *testing.T) {

@@ -9,25 +9,31 @@ import (
 
 var _ core.BaselineSource = (*liveSource)(nil)
 
-// baselines returns the current source's baseline reads: the ClickHouse
-// source has them, and any other is an internal error worth seeing.
-func (l *liveSource) baselines() (core.BaselineSource, error) {
-	if b, ok := l.get().(core.BaselineSource); ok {
+// baselineReads returns r's baseline reads: the ClickHouse source has them,
+// and any other is an internal error worth seeing.
+func baselineReads(r *sourceRef) (core.BaselineSource, error) {
+	if b, ok := r.src.(core.BaselineSource); ok {
 		return b, nil
 	}
 	return nil, core.Errorf(core.EINTERNAL, "this traffic source cannot read history for baselines")
 }
 
+// BucketCounts implements core.BaselineSource on the source in force.
 func (l *liveSource) BucketCounts(ctx context.Context, q core.CountQuery) (map[uint64]*core.BucketCounts, error) {
-	b, err := l.baselines()
+	r := l.acquire()
+	defer r.calls.Done()
+	b, err := baselineReads(r)
 	if err != nil {
 		return nil, err
 	}
 	return b.BucketCounts(ctx, q)
 }
 
+// FirstEvents implements core.BaselineSource on the source in force.
 func (l *liveSource) FirstEvents(ctx context.Context, siteIDs []uint64, since []time.Time) (map[uint64][]time.Time, error) {
-	b, err := l.baselines()
+	r := l.acquire()
+	defer r.calls.Done()
+	b, err := baselineReads(r)
 	if err != nil {
 		return nil, err
 	}
