@@ -41,26 +41,17 @@ func Summarize(e *Event) Summary {
 	}
 	switch d := data.(type) {
 	case SpikeData:
+		if d.Normal != nil {
+			return spikeNormalSummary(e, d)
+		}
 		if e.Type == EventSpikeResolved {
 			return Summary{Title: fmt.Sprintf("%s: traffic is back under the spike threshold: %d current visitors (threshold %d)", d.Site, d.CurrentVisitors, d.Threshold), Color: colorGood}
 		}
-		s := Summary{Title: fmt.Sprintf("%s: %d current visitors (threshold %d)", d.Site, d.CurrentVisitors, d.Threshold), Color: colorAlert}
-		if len(d.TopSources) > 0 {
-			var parts []string
-			for _, r := range d.TopSources {
-				parts = append(parts, fmt.Sprintf("%s (%d)", r.Source, r.Visitors))
-			}
-			s.Fields = append(s.Fields, SummaryField{"Top sources", strings.Join(parts, ", ")})
-		}
-		if len(d.TopPages) > 0 {
-			var parts []string
-			for _, r := range d.TopPages {
-				parts = append(parts, fmt.Sprintf("%s (%d)", r.Page, r.Visitors))
-			}
-			s.Fields = append(s.Fields, SummaryField{"Top pages", strings.Join(parts, ", ")})
-		}
-		return s
+		return withTops(Summary{Title: fmt.Sprintf("%s: %d current visitors (threshold %d)", d.Site, d.CurrentVisitors, d.Threshold), Color: colorAlert}, d)
 	case DropData:
+		if d.Normal != nil {
+			return dropNormalSummary(e, d)
+		}
 		if e.Type == EventDropResolved {
 			return Summary{Title: fmt.Sprintf("%s: traffic has recovered: %d visitors in the last 12 h (threshold %d)", d.Site, d.Visitors, d.Threshold), Color: colorGood}
 		}
@@ -80,6 +71,25 @@ func Summarize(e *Event) Summary {
 		return Summary{Title: fmt.Sprintf("%s: test message from hookwatch (webhook %d)", d.Site, d.WebhookID), Color: colorInfo}
 	}
 	return Summary{Title: fmt.Sprintf("hookwatch: %s", e.Type), Color: colorInfo}
+}
+
+// withTops adds a spike's top sources and pages to s.
+func withTops(s Summary, d SpikeData) Summary {
+	if len(d.TopSources) > 0 {
+		var parts []string
+		for _, r := range d.TopSources {
+			parts = append(parts, fmt.Sprintf("%s (%d)", r.Source, r.Visitors))
+		}
+		s.Fields = append(s.Fields, SummaryField{"Top sources", strings.Join(parts, ", ")})
+	}
+	if len(d.TopPages) > 0 {
+		var parts []string
+		for _, r := range d.TopPages {
+			parts = append(parts, fmt.Sprintf("%s (%d)", r.Page, r.Visitors))
+		}
+		s.Fields = append(s.Fields, SummaryField{"Top pages", strings.Join(parts, ", ")})
+	}
+	return s
 }
 
 // slackMessage is a Slack incoming-webhook body.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -74,15 +75,39 @@ type SpikeData struct {
 	Window          string      `json:"window"`
 	TopSources      []SourceRow `json:"top_sources,omitempty"`
 	TopPages        []PageRow   `json:"top_pages,omitempty"`
+	Rule            RuleKind    `json:"rule"`
+	// Normal is set for an anomaly rule; its fields sit beside the others.
+	*Normal
 }
 
 // DropData is the data of traffic.drop and traffic.drop.resolved.
 type DropData struct {
-	Site      string `json:"site"`
-	SiteID    uint64 `json:"site_id"`
-	Visitors  uint64 `json:"visitors"`
-	Threshold int    `json:"threshold"`
-	Window    string `json:"window"`
+	Site      string   `json:"site"`
+	SiteID    uint64   `json:"site_id"`
+	Visitors  uint64   `json:"visitors"`
+	Threshold int      `json:"threshold"`
+	Window    string   `json:"window"`
+	Rule      RuleKind `json:"rule"`
+	*Normal
+}
+
+// Normal is what an anomaly rule compared the visitors with: the band of
+// the slot and the settings that drew it. For a spike, Threshold is the
+// least count that fires (above Upper and at least min_visitors); for a
+// drop, the count under which it fires.
+type Normal struct {
+	Expected      float64     `json:"expected"`
+	Lower         float64     `json:"lower"`
+	Upper         float64     `json:"upper"`
+	BaselineWeeks int         `json:"baseline_weeks"`
+	Sensitivity   Sensitivity `json:"sensitivity"`
+}
+
+// NewNormal returns the Normal of band b under sensitivity s, rounded to
+// hundredths for people to read.
+func NewNormal(b Band, weeks int, s Sensitivity) *Normal {
+	r := func(v float64) float64 { return math.Round(v*100) / 100 }
+	return &Normal{Expected: r(b.Expected), Lower: r(b.Lower(s)), Upper: r(b.Upper(s)), BaselineWeeks: weeks, Sensitivity: s}
 }
 
 // GoalRef names a goal inside an event.

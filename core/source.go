@@ -18,6 +18,10 @@ type VisitorCounts struct {
 	Current uint64
 	// Last12h is uniq(user_id) over the last 12 hours; set only when asked.
 	Last12h uint64
+	// Last60m is uniq(user_id) over the last 60 minutes, leaving out
+	// engagement events: the anomaly drop rule's count. Set only when
+	// asked.
+	Last60m uint64
 }
 
 // GoalQuery asks for one goal's completions.
@@ -41,8 +45,9 @@ type GoalCount struct {
 // [From, To), as GoalCompletions counts them.
 type PollQuery struct {
 	SiteIDs []uint64
-	// With12h adds VisitorCounts.Last12h.
+	// With12h adds VisitorCounts.Last12h, With60m VisitorCounts.Last60m.
 	With12h bool
+	With60m bool
 	// Goals are counted in [From, To); with no Goals the window is unused.
 	Goals    []GoalQuery
 	From, To time.Time

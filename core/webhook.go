@@ -51,8 +51,17 @@ type Webhook struct {
 	Events         []EventType `json:"events"`
 	SpikeThreshold int         `json:"spike_threshold,omitempty"` // 0: not set
 	DropThreshold  int         `json:"drop_threshold,omitempty"`  // 0: not set
-	Goals          []string    `json:"goals"`                     // empty: all goals
-	AllowPrivate   bool        `json:"allow_private"`
+	// SpikeAnomaly and DropAnomaly make the traffic alerts relative to
+	// what is normal for the site at this hour of the week, instead of a
+	// fixed threshold; an alert has one rule or the other. Sensitivity,
+	// MinVisitors and BaselineWeeks tune them (see core.Band).
+	SpikeAnomaly  bool        `json:"-"`
+	DropAnomaly   bool        `json:"-"`
+	Sensitivity   Sensitivity `json:"sensitivity"`
+	MinVisitors   int         `json:"min_visitors"`
+	BaselineWeeks int         `json:"baseline_weeks"`
+	Goals         []string    `json:"goals"` // empty: all goals
+	AllowPrivate  bool        `json:"allow_private"`
 
 	// Cooldown is the least time between two firings of one traffic alert.
 	Cooldown time.Duration `json:"-"`
@@ -110,14 +119,7 @@ func (w *Webhook) HeaderNames() []string {
 // DefaultEvents is the subscription of a webhook added without --events:
 // goal completions always, and each traffic alert whose threshold is set.
 func DefaultEvents(spikeThreshold, dropThreshold int) []EventType {
-	ev := []EventType{EventGoal}
-	if spikeThreshold > 0 {
-		ev = append(ev, EventSpike)
-	}
-	if dropThreshold > 0 {
-		ev = append(ev, EventDrop)
-	}
-	return ev
+	return DefaultEventsOf(&Webhook{SpikeThreshold: spikeThreshold, DropThreshold: dropThreshold})
 }
 
 // ParseEventTypes parses a comma-separated list of subscribable event types.
@@ -176,11 +178,8 @@ func (w *Webhook) Validate() error {
 			return FieldErrorf("events", "unknown event type %q (choose from %s)", t, joinEvents(SubscribableEvents))
 		}
 	}
-	if slices.Contains(w.Events, EventSpike) && w.SpikeThreshold == 0 {
-		return FieldErrorf("spike_threshold", "is required when subscribing to traffic.spike")
-	}
-	if slices.Contains(w.Events, EventDrop) && w.DropThreshold == 0 {
-		return FieldErrorf("drop_threshold", "is required when subscribing to traffic.drop")
+	if err := w.validateRules(); err != nil {
+		return err
 	}
 	for _, g := range w.Goals {
 		if strings.TrimSpace(g) == "" {
@@ -289,6 +288,14 @@ type WebhookUpdate struct {
 	Events         *[]EventType
 	SpikeThreshold *int
 	DropThreshold  *int
+	// SpikeAnomaly and DropAnomaly switch an alert's rule: setting one
+	// true clears the alert's threshold, and setting a threshold clears
+	// it; setting both in one update is refused by Validate.
+	SpikeAnomaly   *bool
+	DropAnomaly    *bool
+	Sensitivity    *Sensitivity
+	MinVisitors    *int
+	BaselineWeeks  *int
 	Goals          *[]string
 	AllowPrivate   *bool
 	Cooldown       *time.Duration
@@ -308,11 +315,16 @@ func (u WebhookUpdate) Apply(w *Webhook) {
 	if u.Events != nil {
 		w.Events = *u.Events
 	}
-	if u.SpikeThreshold != nil {
-		w.SpikeThreshold = *u.SpikeThreshold
+	applyRule(&w.SpikeThreshold, &w.SpikeAnomaly, u.SpikeThreshold, u.SpikeAnomaly)
+	applyRule(&w.DropThreshold, &w.DropAnomaly, u.DropThreshold, u.DropAnomaly)
+	if u.Sensitivity != nil {
+		w.Sensitivity = *u.Sensitivity
 	}
-	if u.DropThreshold != nil {
-		w.DropThreshold = *u.DropThreshold
+	if u.MinVisitors != nil {
+		w.MinVisitors = *u.MinVisitors
+	}
+	if u.BaselineWeeks != nil {
+		w.BaselineWeeks = *u.BaselineWeeks
 	}
 	if u.Goals != nil {
 		w.Goals = *u.Goals

@@ -43,6 +43,7 @@ func newEnv(t *testing.T, configure ...func(*env)) *env {
 		Webhooks:   sqlite.NewWebhookService(db),
 		Deliveries: sqlite.NewDeliveryService(db),
 		Triggers:   sqlite.NewTriggerStore(db),
+		Baselines:  sqlite.NewBaselineStore(db),
 		Settings:   sqlite.NewSettingsService(db),
 		Wake:       func() { e.wakes.Add(1) },
 		Version:    "0.0.0-test",

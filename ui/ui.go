@@ -35,6 +35,9 @@ type Services struct {
 	Settings   core.SettingsService
 	History    core.HistoryReader // the sites' past, for the Traffic tab and the form's backtest; optional
 	Alerts     core.AlertLog      // the alerts sent, marked on the chart; optional
+	// Baselines, if set, tells the webhooks screen which anomaly rules
+	// are still learning their site's history.
+	Baselines core.BaselineStore
 
 	// SendTest performs one signed webhook.test attempt now and logs it.
 	SendTest func(ctx context.Context, webhookID int64) (*core.Delivery, *core.Attempt, error)
@@ -259,6 +262,7 @@ type snapshot struct {
 	status     core.PollStatus
 	stats      core.DeliveryStats
 	cooldown   string
+	baselines  map[core.BaselineKey]core.Baseline
 	err        error // the first load error, shown in the status bar
 }
 
@@ -311,6 +315,10 @@ func (u *UI) load(ctx context.Context, sel selection) *snapshot {
 	keep(err)
 	if v, ok, err := u.svc.Settings.Setting(ctx, core.SettingCooldown); err == nil && ok {
 		s.cooldown = v
+	}
+	if u.svc.Baselines != nil {
+		s.baselines, err = u.svc.Baselines.Baselines(ctx)
+		keep(err)
 	}
 	return s
 }

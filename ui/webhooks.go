@@ -29,7 +29,9 @@ type webhooksScreen struct {
 	last     map[int64]*core.Delivery
 	goals    []*core.Goal
 	cooldown string // the default cooldown setting, for new webhooks
-	selected int64  // webhook id, 0 for none
+	// baselines say which anomaly rules are learning.
+	baselines map[core.BaselineKey]core.Baseline
+	selected  int64 // webhook id, 0 for none
 
 	table   *widget.Table
 	view    *tableView
@@ -125,7 +127,7 @@ func stateImportance(st core.DeliveryState) widget.Importance {
 
 func (s *webhooksScreen) apply(snap *snapshot) {
 	s.site, s.hooks, s.last, s.goals = snap.site, snap.webhooks, snap.last, snap.goals
-	s.cooldown = snap.cooldown
+	s.cooldown, s.baselines = snap.cooldown, snap.baselines
 	if s.find(s.selected) == nil {
 		s.selected = 0
 	}
@@ -199,12 +201,7 @@ func (s *webhooksScreen) updateButtons() {
 		}
 	}
 	parts := []string{"Format " + string(w.Format), "cooldown " + shortDuration(w.Cooldown)}
-	if w.SpikeThreshold > 0 {
-		parts = append(parts, fmt.Sprintf("spike ≥ %d", w.SpikeThreshold))
-	}
-	if w.DropThreshold > 0 {
-		parts = append(parts, fmt.Sprintf("drop < %d", w.DropThreshold))
-	}
+	parts = append(parts, ruleParts(w, s.baselines)...)
 	if len(w.Goals) > 0 {
 		parts = append(parts, "goals: "+strings.Join(w.Goals, ", "))
 	} else {

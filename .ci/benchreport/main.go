@@ -212,6 +212,8 @@ func (rn *run) targets() []target {
 			value: num(v) + " ms", measured: num(v) + " ms", baseline: num(b) + " ms", goal: "—", verdict: "informational"})
 	}
 
+	ts = append(ts, rn.anomalyTargets()...)
+
 	// Memory.
 	rss, ok := rn.get("BenchmarkMemory", "peak-rss-MB")
 	idle, _ := rn.get("BenchmarkMemory", "baseline-rss-MB")

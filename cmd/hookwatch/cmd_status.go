@@ -22,7 +22,10 @@ type statusView struct {
 	// LateEvents are goal completions that reached ClickHouse after their
 	// bucket closed, never sent (see the README's goal guarantee).
 	LateEvents uint64 `json:"late_events"`
-	Database   string `json:"database"`
+	// LearningWebhooks have anomaly rules whose site has too little
+	// history yet; they send no traffic alert.
+	LearningWebhooks []learningBrief `json:"learning_webhooks"`
+	Database         string          `json:"database"`
 }
 
 type clickhouseView struct {
@@ -31,6 +34,12 @@ type clickhouseView struct {
 	Error    string     `json:"error,omitempty"`
 	Since    *time.Time `json:"since,omitempty"`
 	Version  string     `json:"version,omitempty"`
+}
+
+type learningBrief struct {
+	ID          int64  `json:"id"`
+	Site        string `json:"site"`
+	HistoryDays int    `json:"history_days"`
 }
 
 type webhookBrief struct {
@@ -92,12 +101,20 @@ func (c *cli) status(ctx context.Context, asJSON bool) error {
 		FailingWebhooks:  []webhookBrief{},
 		DisabledWebhooks: []webhookBrief{},
 		LateEvents:       ps.LateEvents,
+		LearningWebhooks: []learningBrief{},
 		Database:         m.Config.DBPath,
 	}
 	for _, st := range []core.DeliveryState{core.StatePending, core.StateRetrying, core.StateSucceeded, core.StateFailed} {
 		v.Deliveries[string(st)] = stats[st]
 	}
+	bs, err := baselinesOf(ctx, m)
+	if err != nil {
+		return err
+	}
 	for _, w := range hooks {
+		if learning, days := core.HistoryOf(bs, w); learning && w.Enabled {
+			v.LearningWebhooks = append(v.LearningWebhooks, learningBrief{ID: w.ID, Site: w.Site, HistoryDays: days})
+		}
 		b := webhookBrief{ID: w.ID, Site: w.Site, URL: w.DisplayURL(), FailingSince: timePtr(w.FailingSince)}
 		switch {
 		case !w.Enabled:
@@ -138,6 +155,10 @@ func (c *cli) status(ctx context.Context, asJSON bool) error {
 	}
 	for _, b := range v.DisabledWebhooks {
 		fmt.Fprintf(c.stdout, "disabled:    webhook %d (%s → %s): %s\n", b.ID, b.Site, b.URL, b.Reason)
+	}
+	for _, b := range v.LearningWebhooks {
+		fmt.Fprintf(c.stdout, "learning:    webhook %d (%s): %s; its anomaly rules send nothing until %d days\n",
+			b.ID, b.Site, core.LearningText(b.HistoryDays), core.LearningDays)
 	}
 	return nil
 }

@@ -40,11 +40,12 @@ type webhookOptions struct {
 	digest       time.Duration
 	json         bool
 	set          map[string]bool
+	anomalyOptions
 }
 
 func (o *webhookOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.events, "events", "", "comma-separated event `types` to send: traffic.spike, traffic.drop, goal.completed\n"+
-		"(default goal.completed, plus each traffic alert whose threshold is given)")
+		"(default goal.completed, plus each traffic alert whose rule is given)")
 	positiveIntFlag(fs, &o.spike, "spike-threshold", "traffic.spike fires when a site has at least this many current visitors")
 	positiveIntFlag(fs, &o.drop, "drop-threshold", "traffic.drop fires when a site has fewer than this many visitors in 12 h")
 	fs.StringVar(&o.goals, "goals", "", "comma-separated goal `names` this webhook takes (default: every goal of the site)")
@@ -61,6 +62,7 @@ func (o *webhookOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.headers, "header", nil, "custom request `header` 'Name: value'; repeatable; on edit, 'Name:' removes it")
 	durationFlag(fs, &o.digest, "digest", "gather a goal's completions into one message per interval, 1m–24h;\n"+
 		"0 sends each one at once (default 0, or 15m for the chat formats)")
+	o.anomalyOptions.addFlags(fs)
 	fs.BoolVar(&o.json, "json", false, "print the webhook as JSON")
 }
 
@@ -134,6 +136,7 @@ func (c *cli) webhookAddCommand() *cobra.Command {
 (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature).
 The signing secret is printed once, now; ` + "`webhook rotate-secret`" + ` makes a new one.`,
 		Example: `  hookwatch webhook add example.com https://hooks.example.com/plausible --spike-threshold 200
+  hookwatch webhook add example.com https://hooks.example.com/plausible --spike-anomaly --drop-anomaly --sensitivity high
   hookwatch webhook add example.com https://hooks.slack.com/services/T/B/X --format slack
   hookwatch webhook add example.com https://ntfy.sh/my-alerts --format ntfy
   hookwatch webhook add example.com https://hooks.example.com/in --template body.tmpl --content-type text/plain
@@ -151,12 +154,16 @@ The signing secret is printed once, now; ` + "`webhook rotate-secret`" + ` makes
 
 func (c *cli) webhookAdd(ctx context.Context, o webhookAddOptions) error {
 	set := o.set
+	if err := checkRules(set); err != nil {
+		return err
+	}
 	w := &core.Webhook{
 		Site: o.site, URL: o.url, Secret: o.secret,
 		SpikeThreshold: o.spike, DropThreshold: o.drop,
 		AllowPrivate: o.allowPrivate, Cooldown: o.cooldown, SendResolved: o.sendResolved,
 		Format: core.Format(o.format), Goals: splitList(o.goals),
 	}
+	o.applyNew(w)
 	var err error
 	if set["secret"] {
 		if _, err := core.ParseSecret(o.secret); err != nil {
@@ -168,7 +175,7 @@ func (c *cli) webhookAdd(ctx context.Context, o webhookAddOptions) error {
 			return err
 		}
 	} else {
-		w.Events = core.DefaultEvents(w.SpikeThreshold, w.DropThreshold)
+		w.Events = core.DefaultEventsOf(w)
 	}
 	if w.Headers, err = applyHeaders(nil, o.headers); err != nil {
 		return err
@@ -192,7 +199,7 @@ func (c *cli) webhookAdd(ctx context.Context, o webhookAddOptions) error {
 		return err
 	}
 	if o.json {
-		return c.printJSON(newWebhookView(w, true))
+		return c.printJSON(c.historyView(ctx, m, newWebhookView(w, true)))
 	}
 	fmt.Fprintf(c.stdout, "webhook %d added for %s → %s\nevents: %s\nsecret: %s\n(the secret is shown only now; receivers use it to verify the webhook-signature header)\n",
 		w.ID, w.Site, w.DisplayURL(), eventList(w.Events), w.Secret)
@@ -260,7 +267,7 @@ func (c *cli) webhookEdit(ctx context.Context, o webhookEditOptions) error {
 		return err
 	}
 	if o.json {
-		return c.printJSON(newWebhookView(w, false))
+		return c.printJSON(c.historyView(ctx, m, newWebhookView(w, false)))
 	}
 	fmt.Fprintf(c.stdout, "webhook %d updated\n", w.ID)
 	return nil
@@ -270,6 +277,10 @@ func (c *cli) webhookEdit(ctx context.Context, o webhookEditOptions) error {
 func (o *webhookOptions) update(cur *core.Webhook) (core.WebhookUpdate, error) {
 	var upd core.WebhookUpdate
 	set := o.set
+	if err := checkRules(set); err != nil {
+		return upd, err
+	}
+	o.applyEdit(set, &upd)
 	if set["events"] {
 		ev, err := core.ParseEventTypes(o.events)
 		if err != nil {

@@ -134,10 +134,16 @@ func (c *cli) webhookList(ctx context.Context, domain string, asJSON bool) error
 	if err != nil {
 		return err
 	}
+	bs, err := baselinesOf(ctx, m)
+	if err != nil {
+		return err
+	}
 	if asJSON {
 		out := make([]webhookView, 0, len(hooks))
 		for _, w := range hooks {
-			out = append(out, newWebhookView(w, false))
+			v := newWebhookView(w, false)
+			v.Learning, v.HistoryDays = core.HistoryOf(bs, w)
+			out = append(out, v)
 		}
 		return c.printJSON(out)
 	}
@@ -156,6 +162,9 @@ func (c *cli) webhookList(ctx context.Context, domain string, asJSON bool) error
 			}
 		} else if !w.FailingSince.IsZero() {
 			state = "failing since " + fmtTime(w.FailingSince)
+		}
+		if learning, days := core.HistoryOf(bs, w); learning {
+			state += ", " + core.LearningText(days)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.Site, w.DisplayURL(), eventList(w.Events), w.Format, state)
 	}
@@ -181,15 +190,34 @@ type webhookView struct {
 	DigestInterval string   `json:"digest_interval"`
 	Headers        []string `json:"headers"`
 	Secret         string   `json:"secret,omitempty"`
+	// The rules of the traffic alerts: "threshold", "anomaly", or null
+	// when the alert is off; and whether the anomaly rules are still
+	// learning the site's history.
+	SpikeRule   *string `json:"spike_rule"`
+	DropRule    *string `json:"drop_rule"`
+	Learning    bool    `json:"learning"`
+	HistoryDays int     `json:"history_days"`
 }
 
 func newWebhookView(w *core.Webhook, withSecret bool) webhookView {
-	v := webhookView{Webhook: w, URL: w.DisplayURL(), ContentType: w.ContentType(), Cooldown: w.Cooldown.String(), DigestInterval: w.DigestInterval.String(), Headers: w.HeaderNames()}
+	v := webhookView{Webhook: w, URL: w.DisplayURL(), ContentType: w.ContentType(), Cooldown: w.Cooldown.String(), DigestInterval: w.DigestInterval.String(), Headers: w.HeaderNames(),
+		SpikeRule: ruleName(w.SpikeRule()), DropRule: ruleName(w.DropRule())}
+	v.Learning, v.HistoryDays = core.HistoryOf(nil, w)
 	if w.Goals == nil {
 		w.Goals = []string{}
 	}
 	if withSecret {
 		v.Secret = w.Secret
+	}
+	return v
+}
+
+// historyView fills v's learning and history days from the stored
+// baselines; a store that cannot be read leaves them as newWebhookView set
+// them, since the change itself was saved.
+func (c *cli) historyView(ctx context.Context, m *Main, v webhookView) webhookView {
+	if bs, err := baselinesOf(ctx, m); err == nil {
+		v.Learning, v.HistoryDays = core.HistoryOf(bs, v.Webhook)
 	}
 	return v
 }

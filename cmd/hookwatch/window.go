@@ -56,6 +56,7 @@ func (c *cli) runWindow(ctx context.Context) error {
 		Webhooks:        m.Webhooks,
 		Deliveries:      m.Deliveries,
 		Triggers:        m.Triggers,
+		Baselines:       m.Baselines,
 		Settings:        settingsNotifier{m.Settings, m.applySettings},
 		SendTest:        m.Engine.SendTest,
 		TestConnection:  ch.TestClickHouse,

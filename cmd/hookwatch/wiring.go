@@ -37,6 +37,7 @@ type Main struct {
 	Webhooks   core.WebhookService
 	Deliveries core.DeliveryService
 	Triggers   core.TriggerStore
+	Baselines  core.BaselineStore
 	Lease      core.Lease
 	Settings   core.SettingsService
 
@@ -96,6 +97,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Webhooks = sqlite.NewWebhookService(db)
 	m.Deliveries = sqlite.NewDeliveryService(db)
 	m.Triggers = sqlite.NewTriggerStore(db)
+	m.Baselines = sqlite.NewBaselineStore(db)
 	lease := sqlite.NewLease(db)
 	lease.Stale = staleHolder
 	m.Lease = lease
@@ -147,18 +149,25 @@ func (m *Main) Run(ctx context.Context) error {
 		_ = m.Lease.ReleaseLease(context.Background(), m.holder)
 		return err
 	}
-	m.Poller = poll.New(poll.Config{
+	cfg := poll.Config{
 		Source:      src,
 		Sites:       m.Sites,
 		Goals:       m.Goals,
 		Webhooks:    m.Webhooks,
 		Triggers:    m.Triggers,
+		Baselines:   m.Baselines,
 		Notify:      m.Engine.Notify,
 		Interval:    m.PollInterval(ctx),
 		LateHorizon: m.Config.LateHorizon,
 		Logger:      m.Logger,
 		OnPoll:      m.observePoll,
-	})
+	}
+	if counts, ok := src.(core.BaselineSource); ok {
+		cfg.Counts = counts
+	} else {
+		m.Logger.Warn("the traffic source reads no history: anomaly rules will send nothing")
+	}
+	m.Poller = poll.New(cfg)
 	if m.Config.Listen != "" {
 		if err := m.serveMetrics(m.Config.Listen); err != nil {
 			_ = m.Lease.ReleaseLease(context.Background(), m.holder)

@@ -69,6 +69,12 @@ type Config struct {
 	// StopTimeout bounds how long Run waits for a running poll on shutdown.
 	StopTimeout time.Duration
 
+	// Counts reads what the baselines of anomaly rules are made of, at
+	// start and at each new hour; without it those rules send nothing.
+	// Baselines, if set, keeps each refresh for the window and `status`.
+	Counts    core.BaselineSource
+	Baselines core.BaselineStore
+
 	Logger *slog.Logger
 	// Now is the local clock, used only for backoff, status times and the
 	// DropEvery and SampleEvery cadences; trigger windows and cooldowns
@@ -105,6 +111,8 @@ type Poller struct {
 	// the scheduler may poll again.
 	fails   int
 	retryAt time.Time
+	// anomaly is the anomaly rules' memory: baselines and streaks.
+	anomaly anomalyState
 
 	// polls is the context scheduled polls run under: it outlives Run's
 	// ctx so that a poll under way may finish, and is cancelled once Run

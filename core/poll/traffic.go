@@ -15,16 +15,19 @@ type alertHit struct {
 	site  *core.Site
 	typ   core.EventType
 	value uint64 // the visitors the condition was decided on
+	// band is what an anomaly rule compared value with; nil for a
+	// threshold.
+	band *core.Band
 }
 
 // watches reports whether webhook h has traffic alert typ (EventSpike or
-// EventDrop) armed: subscribed, with a threshold.
+// EventDrop) armed: subscribed, with a rule.
 func watches(h *core.Webhook, typ core.EventType) bool {
 	switch typ {
 	case core.EventSpike:
-		return h.SpikeThreshold > 0 && h.Subscribes(typ)
+		return h.SpikeRule() != ""
 	case core.EventDrop:
-		return h.DropThreshold > 0 && h.Subscribes(typ)
+		return h.DropRule() != ""
 	}
 	return false
 }
@@ -62,7 +65,8 @@ func (c *cycle) query(ctx context.Context, plan *goalPlan) error {
 		return nil
 	}
 	due := c.dropDue()
-	q := core.PollQuery{SiteIDs: c.siteIDs, With12h: due}
+	with12h, with60m := dropCounts(c.hooks)
+	q := core.PollQuery{SiteIDs: c.siteIDs, With12h: due && with12h, With60m: due && with60m}
 	if k := plan.steady; k != nil {
 		q.Goals, q.From, q.To = c.goalQueries(k.goals), k.w.from, k.w.to
 		q.Buckets, q.BucketUsers = true, true
@@ -87,15 +91,23 @@ func (c *cycle) traffic(ctx context.Context) error {
 		return nil
 	}
 	counts, due := c.counts, c.dropChecked
+	c.refreshBaselines(ctx)
 	var hits []alertHit
 	for _, h := range c.hooks {
 		site := c.sites[h.SiteID]
 		vc := counts[site.PlausibleID]
-		if watches(h, core.EventSpike) {
+		switch h.SpikeRule() {
+		case core.RuleThreshold:
 			hits = c.evaluate(hits, h, site, core.EventSpike, core.TrafficRule{Type: core.EventSpike, Threshold: h.SpikeThreshold}.Holds(vc.Current), vc.Current)
+		case core.RuleAnomaly:
+			hits = c.evaluateAnomaly(hits, h, site, core.EventSpike, vc.Current)
 		}
-		if due && watches(h, core.EventDrop) {
+		switch rule := h.DropRule(); {
+		case !due:
+		case rule == core.RuleThreshold:
 			hits = c.evaluate(hits, h, site, core.EventDrop, core.TrafficRule{Type: core.EventDrop, Threshold: h.DropThreshold}.Holds(vc.Last12h), vc.Last12h)
+		case rule == core.RuleAnomaly:
+			hits = c.evaluateAnomaly(hits, h, site, core.EventDrop, vc.Last60m)
 		}
 	}
 	if len(hits) == 0 {
@@ -137,9 +149,9 @@ func (c *cycle) evaluate(hits []alertHit, h *core.Webhook, site *core.Site, typ 
 		if !slices.Contains(c.fired[site.ID], typ) {
 			c.fired[site.ID] = append(c.fired[site.ID], typ)
 		}
-		hits = append(hits, alertHit{h, site, typ, value})
+		hits = append(hits, alertHit{hook: h, site: site, typ: typ, value: value})
 	case step.Resolve && h.Subscribes(resolvedOf(typ)):
-		hits = append(hits, alertHit{h, site, resolvedOf(typ), value})
+		hits = append(hits, alertHit{hook: h, site: site, typ: resolvedOf(typ), value: value})
 	}
 	return hits
 }
@@ -195,6 +207,11 @@ func (c *cycle) alertEvent(hit alertHit, sources map[uint64][]core.SourceRow, pa
 			CurrentVisitors: hit.value,
 			Threshold:       hit.hook.SpikeThreshold,
 			Window:          "5m",
+			Rule:            core.RuleThreshold,
+		}
+		if hit.band != nil {
+			d.Rule, d.Normal = core.RuleAnomaly, normalOf(hit)
+			d.Threshold = hit.band.SpikeThresholdOf(hit.hook.Sensitivity, hit.hook.MinVisitors)
 		}
 		key = "spike"
 		if hit.typ == core.EventSpike {
@@ -205,13 +222,19 @@ func (c *cycle) alertEvent(hit alertHit, sources map[uint64][]core.SourceRow, pa
 		}
 		data = d
 	default:
-		data = core.DropData{
+		d := core.DropData{
 			Site:      hit.site.Domain,
 			SiteID:    hit.site.PlausibleID,
 			Visitors:  hit.value,
 			Threshold: hit.hook.DropThreshold,
 			Window:    "12h",
+			Rule:      core.RuleThreshold,
 		}
+		if hit.band != nil {
+			d.Rule, d.Normal, d.Window = core.RuleAnomaly, normalOf(hit), "60m"
+			d.Threshold = hit.band.DropThresholdOf(hit.hook.Sensitivity)
+		}
+		data = d
 		key = "drop"
 		if hit.typ == core.EventDropResolved {
 			key = "drop.resolved"

@@ -155,7 +155,7 @@ func TestDrop(t *testing.T) {
 			t.Fatalf("deliveries = %v; want exactly one traffic.drop", types(ds))
 		}
 		d := dropData(t, ds[0])
-		want := core.DropData{Site: "drop.example", SiteID: pid, Visitors: 2, Threshold: 5, Window: "12h"}
+		want := core.DropData{Site: "drop.example", SiteID: pid, Visitors: 2, Threshold: 5, Window: "12h", Rule: core.RuleThreshold}
 		if d != want {
 			t.Errorf("drop data = %+v; want %+v", d, want)
 		}

@@ -13,14 +13,15 @@ import (
 // (one more per statement budget of goal lanes or 100 regular
 // expressions, and the lot again per site list of the budget). The 12 h
 // count scans twelve hours, over which the goals' lanes would cost more
-// than a second statement reading only the goal window: with it, Poll
-// runs Visitors' statement and then the goals' own.
+// than a second statement reading only the goal window: with it (or with
+// the 60-minute count, for the same reason), Poll runs Visitors' statement
+// and then the goals' own.
 func (s *Source) Poll(ctx context.Context, q core.PollQuery) (core.PollResult, error) {
 	res := core.PollResult{Visitors: make(map[uint64]core.VisitorCounts)}
 	hasLanes := len(laneKeys(q.Goals, nil)) > 0
-	visitorLane := !q.With12h && len(q.SiteIDs) > 0 && hasLanes
+	visitorLane := !q.With12h && !q.With60m && len(q.SiteIDs) > 0 && hasLanes
 	if !visitorLane && len(q.SiteIDs) > 0 {
-		v, err := s.Visitors(ctx, q.SiteIDs, q.With12h)
+		v, err := s.visitorCounts(ctx, q.SiteIDs, q.With12h, q.With60m)
 		if err != nil {
 			return core.PollResult{}, err
 		}

@@ -185,8 +185,8 @@ func createWebhook(ctx context.Context, tx *Tx, w *core.Webhook) error {
 	res, err := tx.ExecContext(ctx, `INSERT INTO webhooks (site_id, url, secret, prev_secret, prev_secret_until,
 		enabled, disabled_reason, failing_since, events, spike_threshold, drop_threshold, goals,
 		allow_private, cooldown_ms, send_resolved, format, headers, digest_interval_ms, template, content_type,
-		created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		spike_anomaly, drop_anomaly, sensitivity, min_visitors, baseline_weeks, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		append([]any{w.SiteID}, append(f, ms(w.CreatedAt), ms(w.UpdatedAt))...)...)
 	if err != nil {
 		return dbError("insert webhook", err)
@@ -205,7 +205,8 @@ func saveWebhook(ctx context.Context, tx *Tx, w *core.Webhook) error {
 	_, err = tx.ExecContext(ctx, `UPDATE webhooks SET url = ?, secret = ?, prev_secret = ?, prev_secret_until = ?,
 		enabled = ?, disabled_reason = ?, failing_since = ?, events = ?, spike_threshold = ?, drop_threshold = ?,
 		goals = ?, allow_private = ?, cooldown_ms = ?, send_resolved = ?, format = ?, headers = ?,
-		digest_interval_ms = ?, template = ?, content_type = ?, updated_at = ? WHERE id = ?`,
+		digest_interval_ms = ?, template = ?, content_type = ?, spike_anomaly = ?, drop_anomaly = ?,
+		sensitivity = ?, min_visitors = ?, baseline_weeks = ?, updated_at = ? WHERE id = ?`,
 		append(f, ms(w.UpdatedAt), w.ID)...)
 	if err != nil {
 		return dbError("update webhook", err)
@@ -213,7 +214,7 @@ func saveWebhook(ctx context.Context, tx *Tx, w *core.Webhook) error {
 	return nil
 }
 
-// webhookFields returns the columns from url to content_type. It
+// webhookFields returns the columns from url to baseline_weeks. It
 // makes nil goals and headers empty, as they read back, so that --json
 // prints [] and not null.
 func webhookFields(w *core.Webhook) ([]any, error) {
@@ -235,13 +236,15 @@ func webhookFields(w *core.Webhook) ([]any, error) {
 		boolInt(w.Enabled), w.DisabledReason, nullMS(w.FailingSince), joinEventTypes(w.Events),
 		w.SpikeThreshold, w.DropThreshold, string(goalsJSON),
 		boolInt(w.AllowPrivate), w.Cooldown.Milliseconds(), boolInt(w.SendResolved), string(w.Format),
-		string(headersJSON), w.DigestInterval.Milliseconds(), w.Template, w.TemplateContentType}, nil
+		string(headersJSON), w.DigestInterval.Milliseconds(), w.Template, w.TemplateContentType,
+		boolInt(w.SpikeAnomaly), boolInt(w.DropAnomaly), string(w.Sensitivity), w.MinVisitors, w.BaselineWeeks}, nil
 }
 
 const webhookColumns = `w.id, w.site_id, s.domain, w.url, w.secret, w.prev_secret, w.prev_secret_until,
 	w.enabled, w.disabled_reason, w.failing_since, w.events, w.spike_threshold, w.drop_threshold, w.goals,
 	w.allow_private, w.cooldown_ms, w.send_resolved, w.format, w.headers, w.digest_interval_ms,
-	w.template, w.content_type, w.created_at, w.updated_at`
+	w.template, w.content_type, w.spike_anomaly, w.drop_anomaly, w.sensitivity, w.min_visitors, w.baseline_weeks,
+	w.created_at, w.updated_at`
 
 func findWebhookByID(ctx context.Context, tx *Tx, id int64) (*core.Webhook, error) {
 	row := tx.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks w JOIN sites s ON s.id = w.site_id WHERE w.id = ?`, id)
@@ -306,12 +309,13 @@ func scanWebhook(row scanner, in *interner) (*core.Webhook, error) {
 	var w core.Webhook
 	var prevUntil, failingSince sql.NullInt64
 	var enabled, allowPrivate, sendResolved bool
-	var events, goals, format, headers string
+	var events, goals, format, headers, sensitivity string
 	var cooldown, digest, created, updated int64
 	err := row.Scan(&w.ID, &w.SiteID, &w.Site, &w.URL, &w.Secret, &w.PrevSecret, &prevUntil,
 		&enabled, &w.DisabledReason, &failingSince, &events, &w.SpikeThreshold, &w.DropThreshold, &goals,
 		&allowPrivate, &cooldown, &sendResolved, &format, &headers, &digest,
-		&w.Template, &w.TemplateContentType, &created, &updated)
+		&w.Template, &w.TemplateContentType,
+		&w.SpikeAnomaly, &w.DropAnomaly, &sensitivity, &w.MinVisitors, &w.BaselineWeeks, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
@@ -350,6 +354,12 @@ func scanWebhook(row scanner, in *interner) (*core.Webhook, error) {
 	for _, f := range []core.Format{core.FormatStandard, core.FormatSlack, core.FormatDiscord} {
 		if w.Format == f {
 			w.Format = f // the constant, not a copy per row
+		}
+	}
+	w.Sensitivity = core.Sensitivity(sensitivity)
+	for _, v := range core.Sensitivities {
+		if w.Sensitivity == v {
+			w.Sensitivity = v // the constant, as for the format
 		}
 	}
 	return &w, nil
