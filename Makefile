@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT  := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends
 GUI_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 
-.PHONY: package-check fuzz demo-headless all run run-headless build build-headless test test-faults bench lint deps deps-gui deps-clickhouse deps-xvfb demo screenshots package install clean
+.PHONY: docs package-check fuzz demo-headless all run run-headless build build-headless test test-faults bench lint deps deps-gui deps-clickhouse deps-xvfb demo screenshots package install clean
 
 all: build
 
@@ -80,15 +80,19 @@ fuzz:
 test-faults: deps build-headless
 	PATH="$$PATH:/usr/sbin" HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) $(GO) test -race -count=1 -timeout 20m -run 'Fault' ./...
 
-## bench: every benchmark beside its same-run baseline; writes docs/benchmarks.md.
+## bench: every benchmark beside its same-run baseline; keeps the output of
+## the last three runs in docs/bench-runs and writes docs/benchmarks.md from them.
+BENCH_RUNS := docs/bench-runs
 bench: deps-clickhouse build-headless
-	mkdir -p $(BIN) docs
+	mkdir -p $(BIN) docs $(BENCH_RUNS)
 	{ echo "bench-env: loadavg_start=$$(cut -d' ' -f1-3 /proc/loadavg)"; \
 	  echo "bench-env: started=$$(date -u '+%Y-%m-%d %H:%M:%S UTC')"; \
 	  HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) PATH="$$PATH:/usr/sbin" \
-	  $(GO) test -tags nogui -run '^$$' -bench . -benchtime 1x -timeout 30m ./core/... ./storage/... ./cmd/... 2>&1; \
+	  $(GO) test -tags nogui -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/... ./storage/... ./cmd/... 2>&1; \
 	  echo "bench-exit: $$?"; } | tee $(BIN)/bench.out
-	$(GO) run ./.ci/benchreport -notes .ci/benchreport/analysis.md < $(BIN)/bench.out > docs/benchmarks.md
+	cp $(BIN)/bench.out $(BENCH_RUNS)/$$(date -u '+%Y%m%dT%H%M%SZ').out
+	ls -1 $(BENCH_RUNS)/*.out | head -n -3 | xargs -r rm --
+	$(GO) run ./.ci/benchreport -notes .ci/benchreport/analysis.md $(BENCH_RUNS)/*.out > docs/benchmarks.md
 	@! grep -q '^bench-exit: [1-9]' $(BIN)/bench.out
 
 ## lint: gofmt, vet and staticcheck.
@@ -106,7 +110,11 @@ demo: deps build
 demo-headless: deps-clickhouse build-headless
 	PATH="$$PATH:/usr/sbin" $(GO) run ./cmd/hookwatch-demo --headless --hookwatch $(BIN)/hookwatch-headless
 
-## package: the Linux desktop archive, headless binaries for four platforms, SHA256SUMS.
+## docs: rewrite README.md's command list from the cobra commands (TestReadmeCommands checks it).
+docs:
+	$(GO) generate ./cmd/hookwatch
+
+## package: the Linux desktop archive, headless binaries for four platforms, man pages, SHA256SUMS.
 APP_VERSION := $(shell echo '$(VERSION)' | sed 's/[-+].*//')
 HEADLESS_TARGETS := linux/amd64 linux/arm64 darwin/arm64 windows/amd64
 package: build
@@ -122,7 +130,10 @@ package: build
 	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -tags nogui -ldflags '$(LDFLAGS)' \
 	    -o dist/hookwatch-headless-$(VERSION)-$$os-$$arch$$ext ./cmd/hookwatch || exit 1; \
 	done
-	cd dist && sha256sum * > SHA256SUMS && cat SHA256SUMS
+	@# One man page per command, from the same cobra definitions as --help.
+	$(GO) run -tags gendoc,nogui ./cmd/hookwatch gendoc man dist/man
+	tar -C dist -czf dist/hookwatch-$(VERSION)-man.tar.gz man
+	cd dist && sha256sum $$(find . -maxdepth 1 -type f -printf '%P\n' | sort) > SHA256SUMS && cat SHA256SUMS
 
 ## package-check: verify what make package produced (static, runs, installs into DESTDIR).
 package-check: package

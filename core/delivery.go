@@ -60,6 +60,10 @@ type Attempt struct {
 	ResponseBody    string              `json:"response_body,omitempty"`
 	Error           string              `json:"error,omitempty"`
 	Interrupted     bool                `json:"interrupted,omitempty"`
+	// Number is the attempt's place in the retry schedule, 1 for the
+	// first; an interrupted attempt shares its number with the attempt
+	// that replaces it. 0 for attempts logged before numbers were kept.
+	Number int `json:"number"`
 }
 
 // MaxResponseBody is how much of a response body an attempt keeps.
@@ -121,4 +125,18 @@ type DeliveryService interface {
 	DeliveryStats(ctx context.Context) (DeliveryStats, error)
 	// LastDeliveries returns each webhook's most recent delivery.
 	LastDeliveries(ctx context.Context) (map[int64]*Delivery, error)
+}
+
+// MarshalJSON writes the delivery with its payload as JSON when the body is
+// JSON, and as a string when it is not (an ntfy message, a text template),
+// so that every body can be listed.
+func (d Delivery) MarshalJSON() ([]byte, error) {
+	type plain Delivery
+	if len(d.Payload) == 0 || json.Valid(d.Payload) {
+		return json.Marshal(plain(d))
+	}
+	return json.Marshal(struct {
+		plain
+		Payload string `json:"payload"`
+	}{plain(d), string(d.Payload)})
 }

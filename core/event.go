@@ -26,6 +26,9 @@ const (
 // resolved types follow SendResolved, and webhook.test goes to any webhook.
 var SubscribableEvents = []EventType{EventSpike, EventDrop, EventGoal}
 
+// AllEventTypes lists every event type, in the order they are documented.
+var AllEventTypes = []EventType{EventSpike, EventSpikeResolved, EventDrop, EventDropResolved, EventGoal, EventTest}
+
 // Event is something hookwatch tells webhooks about. Key identifies the
 // occurrence (for example one goal in one poll window) so that enqueuing it
 // twice, after a crash, makes one delivery and one webhook-id, not two.

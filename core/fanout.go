@@ -1,5 +1,10 @@
 package core
 
+import (
+	"encoding/json"
+	"time"
+)
+
 // FanOut turns one event into a delivery for each webhook that takes it:
 // enabled, of the event's site, subscribed to its type, and, for a goal
 // event, with a goal filter that lets goal through (goal may be nil for
@@ -22,13 +27,52 @@ func FanOut(e *Event, goal *Goal, hooks []*Webhook) ([]NewDelivery, error) {
 	return out, nil
 }
 
-// Render returns the body webhook w receives for event e.
+// Render returns the body webhook w receives for event e: the body that is
+// stored, sent and shown in the delivery log.
+//
+// A template that fails on a real event, although it passed its checks on
+// the samples (CheckTemplate), does not hold the event back: the body is
+// then the standard payload with a "template_error" member saying why, so
+// that the event still arrives and the delivery log shows the cause.
 func Render(w *Webhook, e *Event) ([]byte, error) {
 	switch w.Format {
 	case FormatSlack:
 		return renderSlack(e)
 	case FormatDiscord:
 		return renderDiscord(e)
+	case FormatTeams:
+		return renderTeams(e)
+	case FormatGoogleChat:
+		return renderGoogleChat(e)
+	case FormatNtfy:
+		return renderNtfy(e), nil
+	case FormatTemplate:
+		body, err := renderTemplate(w, e)
+		if err != nil && ErrorCode(err) == EINVALID {
+			return templateFallback(e, err)
+		}
+		return body, err
 	}
 	return e.Payload()
+}
+
+// Preview renders w's body for a sample event of type t (SampleEvent).
+// Unlike Render, a template's failure is returned, for the user to fix.
+func Preview(w *Webhook, t EventType) ([]byte, error) {
+	e := SampleEvent(w, t)
+	if w.Format == FormatTemplate {
+		return renderTemplate(w, e)
+	}
+	return Render(w, e)
+}
+
+func templateFallback(e *Event, cause error) ([]byte, error) {
+	data, err := json.Marshal(e.Data)
+	if err != nil {
+		return nil, Errorf(EINTERNAL, "encode %s data: %v", e.Type, err)
+	}
+	return json.Marshal(struct {
+		Envelope
+		TemplateError string `json:"template_error"`
+	}{Envelope{Type: e.Type, Timestamp: e.Timestamp.UTC().Truncate(time.Millisecond), Data: data}, ErrorMessage(cause)})
 }

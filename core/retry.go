@@ -65,6 +65,25 @@ type Decision struct {
 	// DisableAfter carries the policy's auto-disable period to the store,
 	// which knows how long the webhook has been failing.
 	DisableAfter time.Duration
+	// Step is the wait a retry was given before jitter: the schedule's
+	// step, or the answer's Retry-After as clamped. It says whether the
+	// retry is a short one (see InProcess); jitter never moves a step
+	// across that line.
+	Step time.Duration
+}
+
+// ShortRetry bounds the retry steps waited out in process: a retry whose
+// step (a schedule step, or a Retry-After) is shorter is made by the
+// delivery engine's retry lane while the delivery stays in memory; a
+// longer one waits in the durable outbox. The attempt is recorded before
+// either wait, so a crash during one loses nothing: the outbox has the
+// delivery, due at the recorded time, under the same webhook-id.
+const ShortRetry = time.Minute
+
+// InProcess reports whether the retry d asks for is a short one (see
+// ShortRetry). A retry that disables the webhook never is.
+func (d Decision) InProcess() bool {
+	return d.Verdict == VerdictRetry && !d.DisableWebhook && d.Step < ShortRetry
 }
 
 // Decide returns what follows the attempt numbered attempt (1 for the first)
@@ -90,10 +109,12 @@ func (p RetryPolicy) Decide(attempt, status int, retryAfter string, now time.Tim
 	d.Verdict = VerdictRetry
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		if ra, ok := ParseRetryAfter(retryAfter, now); ok {
-			d.NextAttemptAt = now.Add(min(max(ra, p.MinRetryAfter), p.MaxRetryAfter))
+			d.Step = min(max(ra, p.MinRetryAfter), p.MaxRetryAfter)
+			d.NextAttemptAt = now.Add(d.Step)
 			return d
 		}
 	}
+	d.Step = p.Schedule[attempt]
 	d.NextAttemptAt = now.Add(p.Delay(attempt, rnd))
 	return d
 }

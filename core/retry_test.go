@@ -68,3 +68,35 @@ func TestRetryPolicyDelayJitter(t *testing.T) {
 		t.Errorf("default schedule spans %v, want about 27.6 h as Svix", total)
 	}
 }
+
+func TestDecisionInProcess(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	p := core.DefaultRetryPolicy()
+	edge := core.DefaultRetryPolicy()
+	edge.Schedule = []time.Duration{0, 55 * time.Second, core.ShortRetry}
+	for _, tc := range []struct {
+		name       string
+		p          core.RetryPolicy
+		attempt    int
+		status     int
+		retryAfter string
+		rnd        float64
+		want       bool
+	}{
+		{"the default 5 s step, at its longest jitter", p, 1, 500, "", 0.99, true},
+		{"the default 5 min step", p, 2, 0, "", 0.5, false},
+		{"a Retry-After of 30 s", p, 2, 503, "30", 0.5, true},
+		{"a Retry-After of a minute", p, 1, 429, "60", 0.5, false},
+		{"a 55 s step jittered past a minute", edge, 1, 500, "", 0.99, true},
+		{"a one-minute step jittered under it", edge, 2, 500, "", 0, false},
+		{"a 410, which holds the delivery", p, 1, 410, "", 0.5, false},
+		{"a success", p, 1, 200, "", 0.5, false},
+		{"the last attempt", p, len(p.Schedule), 500, "", 0.5, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.p.Decide(tc.attempt, tc.status, tc.retryAfter, now, tc.rnd).InProcess(); got != tc.want {
+				t.Errorf("InProcess = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -5,23 +5,30 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"strconv"
-	"strings"
 )
 
 // Sign returns the webhook-signature header value for one request: a
 // space-separated "v1,<base64>" per key, each an HMAC-SHA256 over
 // "id.timestamp.body", as the Standard Webhooks spec defines.
 func Sign(msgID string, timestamp int64, body []byte, keys ...[]byte) string {
-	sigs := make([]string, 0, len(keys))
-	ts := strconv.FormatInt(timestamp, 10)
-	for _, k := range keys {
+	// "id.timestamp." in one buffer, and the signatures appended to
+	// another: a request signs in a few allocations, not a dozen.
+	signed := make([]byte, 0, len(msgID)+22)
+	signed = append(signed, msgID...)
+	signed = append(signed, '.')
+	signed = strconv.AppendInt(signed, timestamp, 10)
+	signed = append(signed, '.')
+	out := make([]byte, 0, len(keys)*(len("v1,")+base64.StdEncoding.EncodedLen(sha256.Size)+1))
+	var sum [sha256.Size]byte
+	for i, k := range keys {
 		m := hmac.New(sha256.New, k)
-		m.Write([]byte(msgID))
-		m.Write([]byte{'.'})
-		m.Write([]byte(ts))
-		m.Write([]byte{'.'})
+		m.Write(signed)
 		m.Write(body)
-		sigs = append(sigs, "v1,"+base64.StdEncoding.EncodeToString(m.Sum(nil)))
+		if i > 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, "v1,"...)
+		out = base64.StdEncoding.AppendEncode(out, m.Sum(sum[:0]))
 	}
-	return strings.Join(sigs, " ")
+	return string(out)
 }

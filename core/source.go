@@ -46,6 +46,10 @@ type PollQuery struct {
 	// Goals are counted in [From, To); with no Goals the window is unused.
 	Goals    []GoalQuery
 	From, To time.Time
+	// Buckets counts the goals per GoalBucket, into PollResult.Buckets,
+	// instead of over the whole window; From and To must then fall on
+	// bucket starts. BucketUsers adds each bucket's Users.
+	Buckets, BucketUsers bool
 }
 
 // PollResult answers a PollQuery. Visitors and Goals hold what Visitors
@@ -54,6 +58,9 @@ type PollQuery struct {
 type PollResult struct {
 	Visitors map[uint64]VisitorCounts
 	Goals    []GoalCount
+	// Buckets, with PollQuery.Buckets, are the buckets with completions,
+	// by goal in the order of PollQuery.Goals and then by start.
+	Buckets []BucketCount
 }
 
 // DiscoveredSite is a site_id seen in ClickHouse.

@@ -54,14 +54,27 @@ type PollStatus struct {
 	ClickHouseError  string        `json:"clickhouse_error,omitempty"`
 	ClickHouseSince  time.Time     `json:"clickhouse_state_since"`
 	ServerVersion    string        `json:"server_version,omitempty"`
+	// LateEvents counts, since the database was created, the completions
+	// that reached ClickHouse after their bucket closed: found by the
+	// bucket's last recount, at twice the late horizon, and never sent.
+	LateEvents uint64 `json:"late_events"`
 }
 
 // PollCommit is everything one poll decided, written in one transaction so
 // that a crash leaves either all of it or none: alert states, goal
-// watermarks, digest marks, and the deliveries the events fanned out to.
+// counting states and reported buckets, digest marks, and the deliveries
+// the events fanned out to.
 type PollCommit struct {
-	Alerts     map[AlertKey]AlertState
-	Watermarks map[int64]time.Time // goal id → end of the last counted window
+	Alerts map[AlertKey]AlertState
+	// Goals are the goals' new counting states; a zero Open deletes the
+	// goal's state and reported buckets. Buckets before a goal's Recount
+	// (or, with none, its Open) are pruned.
+	Goals map[int64]GoalState
+	// Reported are the completions reported so far per goal bucket, with
+	// the deliveries that reported them.
+	Reported map[BucketKey]uint64
+	// LateEvents is added to PollStatus.LateEvents.
+	LateEvents uint64
 	// DigestMarks are, per (webhook, goal), the start of the next digest
 	// to report; a zero time deletes the pair's mark.
 	DigestMarks map[DigestKey]time.Time
@@ -83,7 +96,10 @@ type TrafficSample struct {
 // TriggerStore persists the poller's state.
 type TriggerStore interface {
 	AlertStates(ctx context.Context) (map[AlertKey]AlertState, error)
-	GoalWatermarks(ctx context.Context) (map[int64]time.Time, error)
+	// GoalStates returns what PollCommit saved of every goal (see its
+	// Goals), and ReportedBuckets the completions reported per bucket.
+	GoalStates(ctx context.Context) (map[int64]GoalState, error)
+	ReportedBuckets(ctx context.Context) (map[BucketKey]uint64, error)
 	// DigestMarks returns the marks PollCommit saved (see its DigestMarks).
 	DigestMarks(ctx context.Context) (map[DigestKey]time.Time, error)
 	CommitPoll(ctx context.Context, c PollCommit) error

@@ -67,6 +67,11 @@ type Webhook struct {
 	// DigestInterval gathers goal completions into one message per goal
 	// per interval; zero sends each poll window's completions at once.
 	DigestInterval time.Duration `json:"-"`
+	// Template is the text/template of a FormatTemplate webhook's body, and
+	// TemplateContentType the Content-Type it is sent with (ContentType
+	// gives every format's).
+	Template            string `json:"template,omitempty"`
+	TemplateContentType string `json:"-"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -185,16 +190,8 @@ func (w *Webhook) Validate() error {
 	if w.Cooldown == 0 {
 		w.Cooldown = DefaultCooldown
 	}
-	if w.Cooldown < time.Minute || w.Cooldown > 30*24*time.Hour {
-		return FieldErrorf("cooldown", "must be between 1m and 720h")
-	}
-	if w.Format == "" {
-		w.Format = FormatStandard
-	}
-	switch w.Format {
-	case FormatStandard, FormatSlack, FormatDiscord:
-	default:
-		return FieldErrorf("format", "unknown format %q (choose from standard, slack, discord)", w.Format)
+	if err := CooldownRange.Check("cooldown", w.Cooldown); err != nil {
+		return err
 	}
 	seen := make(map[string]string, len(w.Headers))
 	for k, v := range w.Headers {
@@ -211,7 +208,8 @@ func (w *Webhook) Validate() error {
 	if w.DigestInterval < 0 || (w.DigestInterval > 0 && w.DigestInterval < time.Minute) || w.DigestInterval > 24*time.Hour {
 		return FieldErrorf("digest", "must be 0 (off) or between 1m and 24h")
 	}
-	return nil
+	// Last: a template is rendered against the events the rest subscribes to.
+	return w.validateFormat()
 }
 
 // reservedHeaders are set by hookwatch on every request; a custom header may
@@ -298,6 +296,8 @@ type WebhookUpdate struct {
 	Format         *Format
 	Headers        *map[string]string
 	DigestInterval *time.Duration
+	Template       *string
+	ContentType    *string // the template's Content-Type
 }
 
 // Apply copies the set fields of u onto w.
@@ -335,6 +335,12 @@ func (u WebhookUpdate) Apply(w *Webhook) {
 	if u.DigestInterval != nil {
 		w.DigestInterval = *u.DigestInterval
 	}
+	if u.Template != nil {
+		w.Template = *u.Template
+	}
+	if u.ContentType != nil {
+		w.TemplateContentType = *u.ContentType
+	}
 }
 
 // WebhookService stores webhooks. Every method returns ENOTFOUND for a
@@ -352,4 +358,29 @@ type WebhookService interface {
 	// signing until now+overlap.
 	RotateSecret(ctx context.Context, id int64, secret string, overlap time.Duration) (*Webhook, error)
 	DeleteWebhook(ctx context.Context, id int64) error
+	// WebhookChanges returns what changed among the webhooks after change
+	// number since (0: every webhook), in the order of the changes, at
+	// most limit webhooks of it (0: no limit). A caller that keeps a cache
+	// passes the Version of the previous answer, so that asking when
+	// nothing changed reads one number and no webhook, and a first read of
+	// 100,000 webhooks comes in pages.
+	WebhookChanges(ctx context.Context, since int64, limit int) (*WebhookChanges, error)
+}
+
+// WebhookChanges is the answer of WebhookService.WebhookChanges.
+type WebhookChanges struct {
+	// Version is the change number the answer is current to: pass it as
+	// since to read on.
+	Version int64
+	// More says that the answer stopped at the limit: more changes follow.
+	More bool
+	// Reset says that since was a number this store never had (it was
+	// restored from a backup, say): the answer starts from the beginning,
+	// and a cached webhook missing from it and its pages is gone.
+	Reset bool
+	// Changed holds the webhooks created or changed (a disable or a failure
+	// clock too) after since.
+	Changed []*Webhook
+	// Deleted holds the ids of the webhooks deleted after since.
+	Deleted []int64
 }

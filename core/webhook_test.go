@@ -37,7 +37,16 @@ func TestWebhookValidate(t *testing.T) {
 		{"refuses an unknown event", func(w *core.Webhook) { w.Events = []core.EventType{"traffic.boom"} }, "events", "unknown event type"},
 		{"refuses a bad secret", func(w *core.Webhook) { w.Secret = "secret" }, "secret", "whsec_"},
 		{"refuses a tiny cooldown", func(w *core.Webhook) { w.Cooldown = time.Second }, "cooldown", "between 1m and 720h"},
-		{"refuses an unknown format", func(w *core.Webhook) { w.Format = "teams" }, "format", "unknown format"},
+		{"refuses an unknown format", func(w *core.Webhook) { w.Format = "carrier-pigeon" }, "format", "unknown format"},
+		{"refuses a template on another format", func(w *core.Webhook) { w.Format, w.Template = core.FormatSlack, "{{.type}}" }, "template", "only the template format"},
+		{"refuses a content type on another format", func(w *core.Webhook) { w.TemplateContentType = "text/plain" }, "content_type", "only the template format"},
+		{"refuses the template format without a template", func(w *core.Webhook) { w.Format = core.FormatTemplate }, "template", "is required"},
+		{"refuses a content type that is no media type", func(w *core.Webhook) {
+			w.Format, w.Template, w.TemplateContentType = core.FormatTemplate, "{{.type}}", "plain text"
+		}, "content_type", "media type"},
+		{"refuses a template that fails on a subscribed event", func(w *core.Webhook) {
+			w.Format, w.Template, w.TemplateContentType = core.FormatTemplate, "{{.data.goal.name}}", "text/plain"
+		}, "template", "webhook.test: line 1, column 8"},
 		{"refuses overriding a signature header", func(w *core.Webhook) { w.Headers = map[string]string{"Webhook-Signature": "x"} }, "header", "set by hookwatch"},
 		{"refuses a header value with a newline", func(w *core.Webhook) { w.Headers = map[string]string{"X-A": "a\r\nB: c"} }, "header", "one line"},
 		{"refuses a header given twice in different case", func(w *core.Webhook) { w.Headers = map[string]string{"X-Token": "a", "x-token": "b"} }, "header", "given twice"},

@@ -86,7 +86,7 @@ func (s *deliveriesScreen) updateCell(id widget.TableCellID, l *widget.Label) {
 	case 2:
 		l.Text = fmt.Sprintf("#%d", d.WebhookID)
 		if w := s.hooks[d.WebhookID]; w != nil {
-			l.Text = w.URL
+			l.Text = w.DisplayURL()
 		}
 	case 3:
 		l.Text = string(d.State)
@@ -221,7 +221,7 @@ func (s *deliveriesScreen) showDetail(d *core.Delivery) {
 	hook := s.hooks[d.WebhookID]
 	url := fmt.Sprintf("webhook #%d", d.WebhookID)
 	if hook != nil {
-		url = hook.URL
+		url = hook.DisplayURL()
 	}
 	now := time.Now()
 	title := &widget.Label{Text: fmt.Sprintf("#%d  %s  →  %s", d.ID, d.EventType, url), TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}

@@ -14,7 +14,9 @@ const (
 	ScreenGoals      = "goals"
 	ScreenDeliveries = "deliveries"
 	ScreenTraffic    = "traffic"
-	ScreenSettings   = "settings"
+	// ScreenTraffic7d is the Traffic tab showing the last 7 days.
+	ScreenTraffic7d = "traffic-7d"
+	ScreenSettings  = "settings"
 	// ScreenDelivery is the Deliveries tab with a delivery opened in the
 	// detail view: the newest traffic alert, else the newest delivery.
 	ScreenDelivery = "delivery"
@@ -31,7 +33,7 @@ const (
 
 // Screens lists every screen ShowScreen knows, in the order a screenshot
 // driver shows them; dialogs come last since they stay open.
-var Screens = []string{ScreenWebhooks, ScreenGoals, ScreenDeliveries, ScreenDelivery, ScreenTraffic, ScreenConnect, ScreenSettings, ScreenAddSite, ScreenAddWebhook}
+var Screens = []string{ScreenWebhooks, ScreenGoals, ScreenDeliveries, ScreenDelivery, ScreenTraffic, ScreenTraffic7d, ScreenConnect, ScreenSettings, ScreenAddSite, ScreenAddWebhook}
 
 // ShowScreen brings the named screen to the front (see Screens), with
 // something chosen to show: the first webhook when none is selected. It is
@@ -57,6 +59,8 @@ func (u *UI) ShowScreen(name string) {
 		tab = ScreenDeliveries
 	case ScreenAddWebhook:
 		tab = ScreenWebhooks
+	case ScreenTraffic7d:
+		tab = ScreenTraffic
 	}
 	for i, n := range []string{ScreenWebhooks, ScreenGoals, ScreenDeliveries, ScreenTraffic} {
 		if n == tab {
@@ -64,6 +68,10 @@ func (u *UI) ShowScreen(name string) {
 		}
 	}
 	switch name {
+	case ScreenTraffic:
+		u.traffic.ranges.SetSelected(trafficRanges[0].label)
+	case ScreenTraffic7d:
+		u.traffic.ranges.SetSelected(trafficRanges[1].label)
 	case ScreenWebhooks:
 		u.webhooks.selectExample()
 	case ScreenDelivery:
@@ -76,6 +84,13 @@ func (u *UI) ShowScreen(name string) {
 			f.picker.pickFirst = true
 		}
 	}
+}
+
+// Loading reports whether the screen shown is still reading what it
+// draws, such as the Traffic tab's or the webhook form's history, so that a screenshot driver can
+// wait for it. It must be called on Fyne's goroutine.
+func (u *UI) Loading() bool {
+	return u.traffic.loading || u.webhooks.form != nil && u.webhooks.form.live.loading
 }
 
 // selectExample selects the first webhook when none is, so that the

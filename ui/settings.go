@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -16,21 +15,18 @@ import (
 	"github.com/hookwatch/hookwatch/core"
 )
 
-// Bounds of the poll interval the settings screen accepts, and the
-// defaults that apply while a setting is empty (as cmd/hookwatch and
-// storage/clickhouse define them).
-const (
-	minPollInterval     = time.Second
-	maxPollInterval     = time.Hour
-	defaultPollInterval = "10s"
-	defaultDSN          = "clickhouse://127.0.0.1:9000/plausible_events_db"
-)
+// The defaults that apply while a setting is empty; the ranges the screen
+// accepts are core's (core.PollIntervalRange, core.CooldownRange).
+var defaultPollInterval = shortDuration(core.DefaultPollInterval)
+
+// defaultDSN is storage/clickhouse's DefaultDSN, which ui may not import.
+const defaultDSN = "clickhouse://127.0.0.1:9000/plausible_events_db"
 
 // passwordMask stands for the stored DSN's password, which is not shown.
 const passwordMask = "••••••"
 
-// settingsScreen edits the settings stored in SQLite. The engine reads them
-// at start, so changes apply after a restart.
+// settingsScreen edits the settings stored in SQLite. The engine notices a
+// change and applies it at its next poll.
 type settingsScreen struct {
 	ui   *UI
 	page fyne.CanvasObject
@@ -70,12 +66,12 @@ func (s *settingsScreen) buildUI() fyne.CanvasObject {
 	dsnRow := container.NewBorder(nil, nil, nil, container.NewHBox(s.testing, s.test), s.dsn)
 	ff := &s.fields
 	dsn := ff.add("ClickHouse DSN", ff.box(dsnRow, s.result), "Plausible's ClickHouse, native protocol (port 9000); empty: the default above", core.SettingClickHouseDSN)
-	poll := ff.add("Poll interval", s.poll, "How often to read ClickHouse, 1s–1h; empty: "+defaultPollInterval, core.SettingPollInterval)
-	cool := ff.add("Default cooldown", s.cooldown, "Cooldown that new webhooks start with, 1m–720h; empty: "+shortDuration(core.DefaultCooldown), core.SettingCooldown)
+	poll := ff.add("Poll interval", s.poll, "How often to read ClickHouse, "+core.PollIntervalRange.String()+"; empty: "+defaultPollInterval, core.SettingPollInterval)
+	cool := ff.add("Default cooldown", s.cooldown, "Cooldown that new webhooks start with, "+core.CooldownRange.String()+"; empty: "+shortDuration(core.DefaultCooldown), core.SettingCooldown)
 
 	back := &widget.Button{Text: "Back", Icon: theme.NavigateBackIcon(), OnTapped: func() { u.ShowScreen(u.currentTab()) }}
 	title := &widget.Label{Text: "Settings", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
-	note := &widget.Label{Text: "Settings are stored in the database and apply the next time hookwatch starts.", Importance: widget.WarningImportance}
+	note := &widget.Label{Text: "Settings are stored in the database; the engine applies them at its next poll. A flag or environment variable overrides them."}
 	info := &widget.Form{}
 	info.Append("Database", &widget.Label{Text: u.svc.DBPath, Selectable: true, Truncation: fyne.TextTruncateEllipsis})
 	if u.svc.ClickHouseInUse != "" {
@@ -164,24 +160,11 @@ func validateDSN(dsn string) error {
 	if dsn == "" {
 		return nil
 	}
-	u, err := url.Parse(dsn)
-	if err != nil || u.Host == "" || (u.Scheme != "clickhouse" && u.Scheme != "tcp") {
-		return core.FieldErrorf(core.SettingClickHouseDSN, "must look like clickhouse://user:password@host:9000/database")
+	if err := core.ValidateClickHouseDSN(dsn); err != nil {
+		return err
 	}
 	if strings.Contains(dsn, passwordMask) {
 		return core.FieldErrorf(core.SettingClickHouseDSN, "type the password again: %s only stands for the stored one", passwordMask)
-	}
-	return nil
-}
-
-// validateSettingDuration checks a duration setting within [lo, hi].
-func validateSettingDuration(key, v string, lo, hi time.Duration) error {
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return core.FieldErrorf(key, "must be a duration such as 30s, 5m or 12h")
-	}
-	if d < lo || d > hi {
-		return core.FieldErrorf(key, "must be between %s and %s", shortDuration(lo), shortDuration(hi))
 	}
 	return nil
 }
@@ -192,11 +175,11 @@ func (s *settingsScreen) onSave() {
 	poll := strings.TrimSpace(s.poll.Text)
 	cool := strings.TrimSpace(s.cooldown.Text)
 	err := validateDSN(dsn)
-	if err == nil && poll != "" {
-		err = validateSettingDuration(core.SettingPollInterval, poll, minPollInterval, maxPollInterval)
+	if err == nil {
+		_, err = core.ValidateSetting(core.SettingPollInterval, poll)
 	}
-	if err == nil && cool != "" {
-		err = validateSettingDuration(core.SettingCooldown, cool, time.Minute, 30*24*time.Hour)
+	if err == nil {
+		_, err = core.ValidateSetting(core.SettingCooldown, cool)
 	}
 	if err != nil {
 		s.fields.show(err)
@@ -219,7 +202,7 @@ func (s *settingsScreen) onSave() {
 		}
 		s.storedDSN = dsn
 		s.dsn.SetText(maskDSN(dsn))
-		s.saved.SetText("Saved. Restart hookwatch to apply.")
+		s.saved.SetText("Saved; applies at the next poll.")
 		s.ui.Refresh()
 	})
 }

@@ -50,7 +50,7 @@ func TestSettings(t *testing.T) {
 		if v := e.setting(core.SettingCooldown); v != "6h" {
 			t.Fatalf("stored cooldown %q", v)
 		}
-		if !strings.Contains(s.saved.Text, "Restart") {
+		if !strings.Contains(s.saved.Text, "applies at the next poll") {
 			t.Fatalf("saved note = %q", s.saved.Text)
 		}
 	})

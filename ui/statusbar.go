@@ -79,7 +79,12 @@ func (b *statusBar) apply(s *snapshot) {
 		}
 		b.clickhouse.SetText(text)
 	}
-	b.lastPoll.SetText("Last poll: " + ago(st.LastPollAt, now))
+	last := "Last poll: " + ago(st.LastPollAt, now)
+	if st.LateEvents > 0 {
+		// Completions that reached ClickHouse after the late horizon: counted, never sent.
+		last += fmt.Sprintf(" · %d late events", st.LateEvents)
+	}
+	b.lastPoll.SetText(last)
 	if s.stats != nil {
 		b.counts.SetText(fmt.Sprintf("Deliveries: %d pending · %d retrying · %d failed",
 			s.stats[core.StatePending], s.stats[core.StateRetrying], s.stats[core.StateFailed]))
@@ -131,7 +136,7 @@ func (n *notifier) check(a fyne.App, s *snapshot, first bool) {
 		if !first {
 			a.SendNotification(&fyne.Notification{
 				Title:   "hookwatch: webhook disabled",
-				Content: fmt.Sprintf("%s (%s) was disabled: %s", w.URL, w.Site, w.DisabledReason),
+				Content: fmt.Sprintf("%s (%s) was disabled: %s", w.DisplayURL(), w.Site, w.DisabledReason),
 			})
 		}
 	}

@@ -33,6 +33,8 @@ type Services struct {
 	Deliveries core.DeliveryService
 	Triggers   core.TriggerStore // PollStatus and TrafficSamples, for the status bar and chart
 	Settings   core.SettingsService
+	History    core.HistoryReader // the sites' past, for the Traffic tab and the form's backtest; optional
+	Alerts     core.AlertLog      // the alerts sent, marked on the chart; optional
 
 	// SendTest performs one signed webhook.test attempt now and logs it.
 	SendTest func(ctx context.Context, webhookID int64) (*core.Delivery, *core.Attempt, error)

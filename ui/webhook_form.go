@@ -18,9 +18,8 @@ import (
 // headerMask stands for a stored header value, which is never shown.
 const headerMask = "••••••••"
 
-// chatDigest is the digest interval a chat-format webhook starts with, so
-// that a busy goal doesn't flood a channel.
-const chatDigest = "15m"
+// chatDigest is core.DefaultChatDigest as the form writes it.
+var chatDigest = shortDuration(core.DefaultChatDigest)
 
 // webhookForm is the add/edit webhook dialog.
 type webhookForm struct {
@@ -40,9 +39,11 @@ type webhookForm struct {
 	digest       *entry
 	headers      *entry
 	allowPrivate *widget.Check
+	body         *webhookBody
 
 	fields fieldForm
 	dlg    *formDialog
+	live   *liveBacktest
 }
 
 func newWebhookForm(s *webhooksScreen, w *core.Webhook) *webhookForm {
@@ -56,7 +57,7 @@ func newWebhookForm(s *webhooksScreen, w *core.Webhook) *webhookForm {
 		dropBelow:    u.newEntry("e.g. 50"),
 		cooldown:     u.newEntry("12h"),
 		sendResolved: &widget.Check{Text: "Also send *.resolved when an alert clears"},
-		format:       &widget.Select{Options: []string{string(core.FormatStandard), string(core.FormatSlack), string(core.FormatDiscord)}},
+		format:       &widget.Select{Options: formatOptions()},
 		digest:       u.newEntry("0 (off)"),
 		headers:      u.newMultiLineEntry("Authorization: Bearer …", 3),
 		allowPrivate: &widget.Check{Text: "Allow private and loopback addresses"},
@@ -66,8 +67,10 @@ func newWebhookForm(s *webhooksScreen, w *core.Webhook) *webhookForm {
 		names = append(names, g.Name())
 	}
 	f.goals = &widget.CheckGroup{Options: names}
+	f.body = newWebhookBody(f)
 	f.fill(w)
 	f.format.OnChanged = f.onFormat
+	f.watch()
 
 	events := container.NewHBox(f.spike, f.drop, f.goal)
 	var goalsInput fyne.CanvasObject = f.goals
@@ -83,30 +86,54 @@ func newWebhookForm(s *webhooksScreen, w *core.Webhook) *webhookForm {
 		Importance: widget.WarningImportance, SizeName: theme.SizeNameCaptionText,
 	})
 
+	f.live = newLiveBacktest(f)
 	ff := &f.fields
 	url := ff.add("URL", f.url, "http:// or https:// endpoint that receives the events", "url")
 	ev := ff.add("Events", events, "", "events")
-	spike := ff.add("Spike threshold", f.spikeAt, "traffic.spike when current visitors (5 min) reach this", "spike_threshold")
-	drop := ff.add("Drop threshold", f.dropBelow, "traffic.drop when visitors over 12 h fall below this", "drop_threshold")
+	spike := ff.add("Spike threshold", container.NewVBox(f.spikeAt, f.live.spike), "traffic.spike when current visitors (5 min) reach this", "spike_threshold")
+	drop := ff.add("Drop threshold", container.NewVBox(f.dropBelow, f.live.drop), "traffic.drop when visitors over 12 h fall below this", "drop_threshold")
 	cool := ff.add("Cooldown", f.cooldown, "Least time between two alerts of one kind (1m–720h)", "cooldown")
 	res := ff.add("Resolved", f.sendResolved, "", "send_resolved")
 	goals := ff.add("Goals", goalsInput, "None checked: every goal of the site", "goals")
-	format := ff.add("Format", f.format, "standard is signed JSON; slack and discord post chat messages", "format")
+	format := ff.add("Format", f.format, "standard is signed JSON; template is your own body; the rest post chat messages", "format")
 	digest := ff.add("Goal digest", f.digest, "Gather goal completions per interval, e.g. 15m; 0 sends at once", "digest")
 	headers := ff.add("Headers", f.headers, headersHint(w), "header", "headers")
 	priv := ff.add("Private", private, "", "allow_private")
 
 	left := ff.form(ev, spike, drop, cool, res)
 	right := ff.form(goals, format, digest, headers, priv)
-	content := ff.box(ff.errorLabel(), ff.form(url), container.NewGridWithColumns(2, left, right))
+	content := ff.box(ff.errorLabel(), ff.form(url), container.NewGridWithColumns(2, left, right), f.body.buildUI(ff))
 
 	title, confirm := "Add webhook", "Add"
 	if w != nil {
 		title, confirm = "Edit webhook", "Save"
 	}
 	f.dlg = u.newFormDialog(title, confirm, content, 1040, f.onSubmit)
-	f.dlg.submitOnEnter(f.url, f.spikeAt, f.dropBelow, f.cooldown, f.digest)
+	f.dlg.submitOnEnter(f.url, f.spikeAt, f.dropBelow, f.cooldown, f.digest, f.body.contentType)
+	f.body.onChange()
 	return f
+}
+
+func formatOptions() []string {
+	out := make([]string, len(core.Formats))
+	for i, fm := range core.Formats {
+		out[i] = string(fm)
+	}
+	return out
+}
+
+// watch renders the preview again whenever an input it depends on changes.
+func (f *webhookForm) watch() {
+	changed := func(string) { f.body.onChange() }
+	checked := func(bool) { f.body.onChange() }
+	for _, c := range []*widget.Check{f.spike, f.drop, f.goal, f.sendResolved} {
+		c.OnChanged = checked
+	}
+	for _, e := range []*entry{f.spikeAt, f.dropBelow, f.body.template, f.body.contentType} {
+		e.OnChanged = changed
+	}
+	f.goals.OnChanged = func([]string) { f.body.onChange() }
+	f.body.event.OnChanged = changed
 }
 
 func headersHint(w *core.Webhook) string {
@@ -118,6 +145,7 @@ func headersHint(w *core.Webhook) string {
 
 // fill sets the inputs from w, or to a new webhook's defaults.
 func (f *webhookForm) fill(w *core.Webhook) {
+	f.body.fill(w)
 	if w == nil {
 		f.goal.SetChecked(true)
 		f.format.SetSelected(string(core.FormatStandard))
@@ -128,7 +156,7 @@ func (f *webhookForm) fill(w *core.Webhook) {
 		}
 		return
 	}
-	f.url.SetText(w.URL)
+	f.url.SetText(w.DisplayURL()) // the form never shows a URL's secret
 	f.spike.SetChecked(slices.Contains(w.Events, core.EventSpike))
 	f.drop.SetChecked(slices.Contains(w.Events, core.EventDrop))
 	f.goal.SetChecked(slices.Contains(w.Events, core.EventGoal))
@@ -151,19 +179,24 @@ func (f *webhookForm) fill(w *core.Webhook) {
 	f.allowPrivate.SetChecked(w.AllowPrivate)
 }
 
-// onFormat starts chat formats with a digest, and standard without one,
-// unless the user chose an interval.
+// onFormat starts chat formats with a digest (core.Format.DefaultDigest),
+// and the others without one, unless the user chose an interval.
 func (f *webhookForm) onFormat(v string) {
 	d := strings.TrimSpace(f.digest.Text)
+	chat := core.Format(v).DefaultDigest() > 0
 	switch {
-	case v != string(core.FormatStandard) && (d == "" || d == "0" || d == "off"):
+	case chat && (d == "" || d == "0" || d == "off"):
 		f.digest.SetText(chatDigest)
-	case v == string(core.FormatStandard) && d == chatDigest && f.hook == nil:
+	case !chat && d == chatDigest && f.hook == nil:
 		f.digest.SetText("0")
+	}
+	if f.body != nil && f.body.editor != nil {
+		f.body.onChange()
 	}
 }
 
 func (f *webhookForm) show() {
+	f.live.start()
 	f.dlg.show()
 	f.s.ui.win.Canvas().Focus(f.url)
 }
@@ -172,7 +205,14 @@ func (f *webhookForm) show() {
 // reported as a field error, like core's own rules.
 func (f *webhookForm) read() (core.WebhookUpdate, error) {
 	var upd core.WebhookUpdate
+	// The format first: the preview needs it even when a later input is bad.
+	format := core.Format(f.format.Selected)
+	upd.Format = &format
+	f.body.read(&upd, format)
 	url := strings.TrimSpace(f.url.Text)
+	if f.hook != nil {
+		url = core.UnredactURL(url, f.hook.URL)
+	}
 	upd.URL = &url
 	var events []core.EventType
 	for _, c := range []*widget.Check{f.spike, f.drop, f.goal} {
@@ -200,8 +240,6 @@ func (f *webhookForm) read() (core.WebhookUpdate, error) {
 	upd.Cooldown = &cooldown
 	resolved := f.sendResolved.Checked
 	upd.SendResolved = &resolved
-	format := core.Format(f.format.Selected)
-	upd.Format = &format
 	digest, err := parseDuration("digest", f.digest.Text, "15m or 1h, or 0 for off")
 	if err != nil {
 		return upd, err
@@ -270,7 +308,16 @@ func parseHeaders(text string, stored map[string]string) (map[string]string, err
 	return out, nil
 }
 
-func (f *webhookForm) onSubmit() {
+// candidate is the webhook as the form describes it: the stored one (or a
+// new one) with the inputs applied as far as they parse.
+func (f *webhookForm) candidate() *core.Webhook {
+	w, _, _ := f.build()
+	return w
+}
+
+// build applies the inputs to a copy of the stored webhook, or to a new
+// one; err is the first input that does not parse.
+func (f *webhookForm) build() (*core.Webhook, core.WebhookUpdate, error) {
 	upd, err := f.read()
 	w := &core.Webhook{}
 	if f.hook != nil {
@@ -280,8 +327,13 @@ func (f *webhookForm) onSubmit() {
 		site := f.s.site
 		w.SiteID, w.Site, w.Enabled, w.Secret = site.ID, site.Domain, true, core.GenerateSecret()
 	}
+	upd.Apply(w)
+	return w, upd, err
+}
+
+func (f *webhookForm) onSubmit() {
+	w, upd, err := f.build()
 	if err == nil {
-		upd.Apply(w)
 		err = w.Validate()
 	}
 	u := f.s.ui
@@ -294,7 +346,7 @@ func (f *webhookForm) onSubmit() {
 	}, func() {
 		if f.hook == nil {
 			f.s.selected = w.ID
-			f.s.showSecret("Webhook added", w.URL, w.Secret)
+			f.s.showSecret("Webhook added", w.DisplayURL(), w.Secret)
 		}
 		u.Refresh()
 	})

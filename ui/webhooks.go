@@ -80,7 +80,7 @@ func (s *webhooksScreen) updateCell(id widget.TableCellID, l *widget.Label) {
 	l.Importance = widget.MediumImportance
 	switch id.Col {
 	case 0:
-		l.Text = w.URL
+		l.Text = w.DisplayURL()
 	case 1:
 		l.Text = eventsText(w.Events)
 		if w.SendResolved {
@@ -262,7 +262,7 @@ func (s *webhooksScreen) onDelete() {
 	if w == nil {
 		return
 	}
-	s.ui.confirm("Delete webhook", fmt.Sprintf("Delete the webhook to\n%s\nwith its delivery history? This cannot be undone.", w.URL), "Delete", func() {
+	s.ui.confirm("Delete webhook", fmt.Sprintf("Delete the webhook to\n%s\nwith its delivery history? This cannot be undone.", w.DisplayURL()), "Delete", func() {
 		s.ui.run(func(ctx context.Context) error {
 			return s.ui.svc.Webhooks.DeleteWebhook(ctx, w.ID)
 		}, func(err error) {
@@ -280,7 +280,7 @@ func (s *webhooksScreen) onRotate() {
 	if w == nil {
 		return
 	}
-	msg := fmt.Sprintf("Make a new signing secret for\n%s?\n\nThe old secret keeps signing too for %s, so the receiver can switch without losing requests.", w.URL, shortDuration(rotateOverlap))
+	msg := fmt.Sprintf("Make a new signing secret for\n%s?\n\nThe old secret keeps signing too for %s, so the receiver can switch without losing requests.", w.DisplayURL(), shortDuration(rotateOverlap))
 	s.ui.confirm("Rotate secret", msg, "Rotate", func() {
 		secret := core.GenerateSecret()
 		s.ui.run(func(ctx context.Context) error {
@@ -291,7 +291,7 @@ func (s *webhooksScreen) onRotate() {
 				s.ui.showError("Could not rotate the secret", err)
 				return
 			}
-			s.showSecret("New signing secret", w.URL, secret)
+			s.showSecret("New signing secret", w.DisplayURL(), secret)
 			s.ui.Refresh()
 		})
 	})
@@ -366,7 +366,7 @@ func newTestResultDialog(u *UI, w *core.Webhook, d *core.Delivery, a *core.Attem
 		body:    &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak, Selectable: true},
 	}
 	form := &widget.Form{}
-	form.Append("Endpoint", &widget.Label{Text: w.URL, Truncation: fyne.TextTruncateEllipsis})
+	form.Append("Endpoint", &widget.Label{Text: w.DisplayURL(), Truncation: fyne.TextTruncateEllipsis})
 	switch {
 	case err != nil:
 		r.summary.SetText("✗ The test could not be sent")

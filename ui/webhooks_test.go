@@ -122,6 +122,71 @@ func TestWebhookForm(t *testing.T) {
 		}
 	})
 
+	t.Run("a template previews live, shows its error inline and saves only when it renders", func(t *testing.T) {
+		e := newEnv(t)
+		e.site("example.com", 1)
+		e.refresh()
+		e.tap(e.ui.webhooks.add)
+		f := e.ui.webhooks.form
+		test.Type(f.url, "https://hooks.example.com/x")
+		if f.body.editor.Visible() {
+			t.Fatal("the template editor shows for the standard format")
+		}
+		if !strings.Contains(f.body.preview.Text, `"type": "goal.completed"`) {
+			t.Fatalf("preview of a standard goal webhook = %q", f.body.preview.Text)
+		}
+		e.act(func() { f.format.SetSelected(string(core.FormatTemplate)) })
+		if !f.body.editor.Visible() || f.body.contentType.Text != core.DefaultContentType {
+			t.Fatalf("template editor visible %v with content type %q", f.body.editor.Visible(), f.body.contentType.Text)
+		}
+		e.act(func() { f.body.template.SetText("{\"text\": {{json .data.gaol.name}}}") })
+		if got := f.body.problem.Text; !f.body.problem.Visible() || !strings.Contains(got, `goal.completed: line 1, column 22: at <.data.gaol.name>: map has no entry for key "gaol"`) {
+			t.Fatalf("preview problem = %q (visible %v)", got, f.body.problem.Visible())
+		}
+		e.tap(f.dlg.confirm)
+		if got := f.fields.errorText("template"); !strings.Contains(got, "line 1, column 22") {
+			t.Fatalf("template error on save = %q", got)
+		}
+		if n := len(e.webhooks()); n != 0 {
+			t.Fatalf("%d webhooks stored with a failing template", n)
+		}
+		e.act(func() {
+			f.body.template.SetText(`{"text": {{json (sentence .)}}}`)
+			f.body.event.SetSelected(string(core.EventTest))
+		})
+		if f.body.problem.Visible() || !strings.Contains(f.body.preview.Text, `"text": "example.com: test message from hookwatch`) {
+			t.Fatalf("preview of webhook.test = %q (problem %q)", f.body.preview.Text, f.body.problem.Text)
+		}
+		e.tap(f.dlg.confirm)
+		ws := e.webhooks()
+		if len(ws) != 1 || ws[0].Format != core.FormatTemplate || ws[0].Template != `{"text": {{json (sentence .)}}}` || ws[0].ContentType() != "application/json" {
+			t.Fatalf("stored %+v", ws)
+		}
+	})
+
+	t.Run("edits keep a Teams URL's sig hidden and stored", func(t *testing.T) {
+		e := newEnv(t)
+		site := e.site("example.com", 1)
+		const url = "https://prod-1.westus.logic.azure.com/workflows/x/triggers/manual/paths/invoke?api-version=1&sv=1.0&sig=SECRETSIG"
+		w := e.webhook(site, url)
+		e.refresh()
+		if got := cell(e.ui.webhooks.table, 0, 0); strings.Contains(got, "SECRETSIG") {
+			t.Fatalf("table shows the sig: %q", got)
+		}
+		e.ui.webhooks.table.Select(tableCell(0))
+		e.tap(e.ui.webhooks.edit)
+		f := e.ui.webhooks.form
+		if strings.Contains(f.url.Text, "SECRETSIG") || !strings.Contains(f.url.Text, "sig=[hidden]") {
+			t.Fatalf("URL entry shows %q", f.url.Text)
+		}
+		e.act(func() { f.format.SetSelected(string(core.FormatTeams)) })
+		e.tap(f.dlg.confirm)
+		got, _ := e.svc.Webhooks.FindWebhookByID(context.Background(), w.ID)
+		if got.URL != url || got.Format != core.FormatTeams {
+			t.Fatalf("after edit: url %q format %s", got.URL, got.Format)
+		}
+	})
+
 	t.Run("Esc closes the dialog without saving", func(t *testing.T) {
 		e := newEnv(t)
 		e.site("example.com", 1)

@@ -64,6 +64,10 @@ func run(bin string, headless bool, extra []string) error {
 		return err
 	}
 
+	if err := seedHistory(ch, chdb, time.Now().UTC()); err != nil {
+		return err
+	}
+
 	rc, err := startReceiver()
 	if err != nil {
 		return err
@@ -81,7 +85,7 @@ func run(bin string, headless bool, extra []string) error {
 	defer stopGen()
 	go gen.run(genCtx)
 
-	args := []string{"--db", db, "--clickhouse", ch.DSN(chdb), "--poll-interval", "2s", "--settle-delay", "3s"}
+	args := []string{"--db", db, "--clickhouse", ch.DSN(chdb), "--poll-interval", "2s"}
 	if headless {
 		args = append(args, "--headless")
 	}

@@ -39,7 +39,7 @@ func TestHelp(t *testing.T) {
 			t.Errorf("help webhook add (exit %d) differs from webhook add --help:\n%s\n---\n%s", code, viaHelp, viaFlag)
 		}
 		n := 0
-		findCommand(t, "webhook", "add").Flags().VisitAll(func(f *pflag.Flag) {
+		findCommand(t, "webhook", "add").NonInheritedFlags().VisitAll(func(f *pflag.Flag) {
 			n++
 			if f.Usage == "" || !strings.Contains(viaFlag, "--"+f.Name) {
 				t.Errorf("--%s is not described", f.Name)
@@ -73,7 +73,7 @@ func TestHelp(t *testing.T) {
 	})
 	t.Run("--log-level is documented in the root help", func(t *testing.T) {
 		code, out, _ := runArgs("--help")
-		if code != 0 || !strings.Contains(out, "--log-level") || !strings.Contains(out, "debug, info, warn or error") {
+		if code != 0 || !strings.Contains(out, "--log-level") || !strings.Contains(out, "debug|info|warn|error") {
 			t.Errorf("exit %d, help:\n%s", code, out)
 		}
 	})
@@ -107,6 +107,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown subcommand", []string{"webhook", "frob"}, `webhook: unknown subcommand "frob"`},
 		{"group alone", []string{"goal"}, "goal: missing subcommand (add, list, rm)"},
 		{"too many arguments", []string{"goal", "rm", "1", "2"}, `goal rm: unexpected argument "2"`},
+		{"edit with no change", []string{"webhook", "edit", "1", "--json", "--log-level", "debug"}, "webhook edit: give at least one flag to change"},
 		{"headless with a subcommand", []string{"--headless", "status"}, "--headless takes no subcommand"},
 		{"bad log format", []string{"--log-format", "xml", "status"}, `log_format: must be text or json, not "xml"`},
 		{"bad log level", []string{"--log-level", "loud", "status"}, `log_level: must be debug, info, warn or error`},

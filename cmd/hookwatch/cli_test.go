@@ -64,7 +64,7 @@ func TestWebhookAdd(t *testing.T) {
 			{"malformed secret", []string{"example.com", "https://example.com/h", "--secret", "whsec_%%%"}, "secret: must be whsec_ followed by valid standard base64"},
 			{"short secret", []string{"example.com", "https://example.com/h", "--secret", "whsec_YWJj"}, "secret: must decode to 24–64 bytes, not 3"},
 			{"userinfo in URL", []string{"example.com", "https://u:p@example.com/h"}, "url: must not contain a user name or password"},
-			{"unknown format", []string{"example.com", "https://example.com/h", "--format", "teams"}, `format: unknown format "teams"`},
+			{"unknown format", []string{"example.com", "https://example.com/h", "--format", "carrier-pigeon"}, `format: unknown format "carrier-pigeon"`},
 			{"bad cooldown", []string{"example.com", "https://example.com/h", "--cooldown", "soon"}, "cooldown: must be a duration"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {

@@ -19,7 +19,10 @@ type statusView struct {
 	Deliveries         map[string]int `json:"deliveries"`
 	FailingWebhooks    []webhookBrief `json:"failing_webhooks"`
 	DisabledWebhooks   []webhookBrief `json:"disabled_webhooks"`
-	Database           string         `json:"database"`
+	// LateEvents are goal completions that reached ClickHouse after their
+	// bucket closed, never sent (see the README's goal guarantee).
+	LateEvents uint64 `json:"late_events"`
+	Database   string `json:"database"`
 }
 
 type clickhouseView struct {
@@ -88,13 +91,14 @@ func (c *cli) status(ctx context.Context, asJSON bool) error {
 		Deliveries:       map[string]int{},
 		FailingWebhooks:  []webhookBrief{},
 		DisabledWebhooks: []webhookBrief{},
+		LateEvents:       ps.LateEvents,
 		Database:         m.Config.DBPath,
 	}
 	for _, st := range []core.DeliveryState{core.StatePending, core.StateRetrying, core.StateSucceeded, core.StateFailed} {
 		v.Deliveries[string(st)] = stats[st]
 	}
 	for _, w := range hooks {
-		b := webhookBrief{ID: w.ID, Site: w.Site, URL: w.URL, FailingSince: timePtr(w.FailingSince)}
+		b := webhookBrief{ID: w.ID, Site: w.Site, URL: w.DisplayURL(), FailingSince: timePtr(w.FailingSince)}
 		switch {
 		case !w.Enabled:
 			b.Reason = w.DisabledReason
@@ -128,6 +132,7 @@ func (c *cli) status(ctx context.Context, asJSON bool) error {
 	fmt.Fprintf(c.stdout, "clickhouse:  %s at %s\n", ch, v.ClickHouse.Endpoint)
 	fmt.Fprintf(c.stdout, "deliveries:  %d pending, %d retrying, %d failed, %d succeeded\n",
 		v.Deliveries["pending"], v.Deliveries["retrying"], v.Deliveries["failed"], v.Deliveries["succeeded"])
+	fmt.Fprintf(c.stdout, "late events: %d goal completions reached ClickHouse after the late horizon and were not sent\n", v.LateEvents)
 	for _, b := range v.FailingWebhooks {
 		fmt.Fprintf(c.stdout, "failing:     webhook %d (%s → %s) since %s\n", b.ID, b.Site, b.URL, fmtTime(*b.FailingSince))
 	}

@@ -16,14 +16,11 @@ import (
 // so receivers can switch without dropping a delivery.
 const rotateOverlap = 24 * time.Hour
 
-// chatDigest is the goal digest interval a chat webhook gets unless told.
-const chatDigest = 15 * time.Minute
-
 func (c *cli) webhookCommand() *cobra.Command {
 	return groupCommand("webhook", "Add, change, list, test and remove the webhooks that receive events", "",
 		c.webhookAddCommand(), c.webhookListCommand(), c.webhookEditCommand(),
 		c.webhookEnableCommand(true), c.webhookEnableCommand(false), c.webhookRmCommand(),
-		c.webhookRotateCommand(), c.webhookTestCommand())
+		c.webhookRotateCommand(), c.webhookTestCommand(), c.webhookPreviewCommand(), c.webhookBacktestCommand())
 }
 
 // webhookOptions are the flags that add and edit share. set names the flags
@@ -37,6 +34,8 @@ type webhookOptions struct {
 	cooldown     time.Duration
 	sendResolved bool
 	format       string
+	template     string
+	contentType  string
 	headers      []string
 	digest       time.Duration
 	json         bool
@@ -54,17 +53,26 @@ func (o *webhookOptions) addFlags(fs *pflag.FlagSet) {
 	durationFlag(fs, &o.cooldown, "cooldown", "least time between two firings of the same traffic alert, 1m–720h\n"+
 		"(default: the default_cooldown setting, else 12h)")
 	fs.BoolVar(&o.sendResolved, "send-resolved", false, "also send traffic.spike.resolved / traffic.drop.resolved when an alert clears")
-	fs.StringVar(&o.format, "format", "", "body `format`: standard (Standard Webhooks JSON), slack or discord (default standard)")
+	fs.StringVar(&o.format, "format", "", "body `format`: standard (Standard Webhooks JSON), slack, discord, teams,\n"+
+		"googlechat, ntfy, or template (your own; see --template) (default standard)")
+	fs.StringVar(&o.template, "template", "", "text/template `FILE` of the body, or - for standard input (the template format;\n"+
+		"alone it implies --format template)")
+	fs.StringVar(&o.contentType, "content-type", "", "`Content-Type` of a template's body (default "+core.DefaultContentType+"; a JSON type must render valid JSON)")
 	fs.StringArrayVar(&o.headers, "header", nil, "custom request `header` 'Name: value'; repeatable; on edit, 'Name:' removes it")
 	durationFlag(fs, &o.digest, "digest", "gather a goal's completions into one message per interval, 1m–24h;\n"+
-		"0 sends each one at once (default 0, or 15m for slack and discord)")
+		"0 sends each one at once (default 0, or 15m for the chat formats)")
 	fs.BoolVar(&o.json, "json", false, "print the webhook as JSON")
 }
 
-// flagsSet returns the names of the flags given on cmd's command line.
+// flagsSet returns the names of cmd's own flags given on the command line;
+// global flags such as --db are left out.
 func flagsSet(cmd *cobra.Command) map[string]bool {
 	set := map[string]bool{}
-	cmd.Flags().Visit(func(f *pflag.Flag) { set[f.Name] = true })
+	cmd.LocalFlags().VisitAll(func(f *pflag.Flag) {
+		if f.Changed {
+			set[f.Name] = true
+		}
+	})
 	return set
 }
 
@@ -127,6 +135,8 @@ func (c *cli) webhookAddCommand() *cobra.Command {
 The signing secret is printed once, now; ` + "`webhook rotate-secret`" + ` makes a new one.`,
 		Example: `  hookwatch webhook add example.com https://hooks.example.com/plausible --spike-threshold 200
   hookwatch webhook add example.com https://hooks.slack.com/services/T/B/X --format slack
+  hookwatch webhook add example.com https://ntfy.sh/my-alerts --format ntfy
+  hookwatch webhook add example.com https://hooks.example.com/in --template body.tmpl --content-type text/plain
   hookwatch webhook add example.com http://192.168.1.10:5678/webhook --allow-private --header 'Authorization: Bearer t0k3n'`,
 		Args: argsBetween(2, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -163,10 +173,13 @@ func (c *cli) webhookAdd(ctx context.Context, o webhookAddOptions) error {
 	if w.Headers, err = applyHeaders(nil, o.headers); err != nil {
 		return err
 	}
+	if err := c.templateFlags(&o.webhookOptions, w); err != nil {
+		return err
+	}
 	if set["digest"] {
 		w.DigestInterval = o.digest
-	} else if w.Format == core.FormatSlack || w.Format == core.FormatDiscord {
-		w.DigestInterval = chatDigest
+	} else {
+		w.DigestInterval = w.Format.DefaultDigest()
 	}
 	m, err := c.open(ctx)
 	if err != nil {
@@ -182,7 +195,7 @@ func (c *cli) webhookAdd(ctx context.Context, o webhookAddOptions) error {
 		return c.printJSON(newWebhookView(w, true))
 	}
 	fmt.Fprintf(c.stdout, "webhook %d added for %s → %s\nevents: %s\nsecret: %s\n(the secret is shown only now; receivers use it to verify the webhook-signature header)\n",
-		w.ID, w.Site, w.URL, eventList(w.Events), w.Secret)
+		w.ID, w.Site, w.DisplayURL(), eventList(w.Events), w.Secret)
 	return nil
 }
 
@@ -196,7 +209,7 @@ type webhookEditOptions struct {
 func (c *cli) webhookEditCommand() *cobra.Command {
 	var o webhookEditOptions
 	cmd := &cobra.Command{
-		Use:   "edit ID [flags]",
+		Use:   "edit ID",
 		Short: "Change a webhook; only the flags given change",
 		Long: `Change a webhook: each flag given replaces that setting, and the others
 stay. --header adds or replaces one header ('Name:' removes it) and keeps
@@ -234,8 +247,13 @@ func (c *cli) webhookEdit(ctx context.Context, o webhookEditOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := c.templateEdit(&o.webhookOptions, &upd); err != nil {
+		return err
+	}
 	if set["url"] {
-		upd.URL = &o.url
+		// A URL copied from `webhook list` has its sig hidden: keep the stored one.
+		u := core.UnredactURL(o.url, cur.URL)
+		upd.URL = &u
 	}
 	w, err := m.Webhooks.UpdateWebhook(ctx, o.id, upd)
 	if err != nil {

@@ -157,7 +157,7 @@ func (c *cli) webhookList(ctx context.Context, domain string, asJSON bool) error
 		} else if !w.FailingSince.IsZero() {
 			state = "failing since " + fmtTime(w.FailingSince)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.Site, w.URL, eventList(w.Events), w.Format, state)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.Site, w.DisplayURL(), eventList(w.Events), w.Format, state)
 	}
 	return tw.Flush()
 }
@@ -170,10 +170,13 @@ func eventList(ev []core.EventType) string {
 	return strings.Join(s, ",")
 }
 
-// webhookView is a webhook as the CLI prints it: durations as text, header
-// names without their values, and the secret only when it was just made.
+// webhookView is a webhook as the CLI prints it: the URL without its
+// secret (core.RedactURL), durations as text, header names without their
+// values, and the secret only when it was just made.
 type webhookView struct {
 	*core.Webhook
+	URL            string   `json:"url"`
+	ContentType    string   `json:"content_type"`
 	Cooldown       string   `json:"cooldown"`
 	DigestInterval string   `json:"digest_interval"`
 	Headers        []string `json:"headers"`
@@ -181,7 +184,7 @@ type webhookView struct {
 }
 
 func newWebhookView(w *core.Webhook, withSecret bool) webhookView {
-	v := webhookView{Webhook: w, Cooldown: w.Cooldown.String(), DigestInterval: w.DigestInterval.String(), Headers: w.HeaderNames()}
+	v := webhookView{Webhook: w, URL: w.DisplayURL(), ContentType: w.ContentType(), Cooldown: w.Cooldown.String(), DigestInterval: w.DigestInterval.String(), Headers: w.HeaderNames()}
 	if w.Goals == nil {
 		w.Goals = []string{}
 	}

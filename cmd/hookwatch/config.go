@@ -3,6 +3,8 @@ package main
 import (
 	"os"
 	"time"
+
+	"github.com/hookwatch/hookwatch/core"
 )
 
 // Config is what the global flags and the environment say. Empty fields fall
@@ -12,7 +14,7 @@ type Config struct {
 	DBPath        string
 	ClickHouseDSN string
 	PollInterval  time.Duration
-	SettleDelay   time.Duration
+	LateHorizon   time.Duration // 0: core.DefaultLateHorizon
 	Headless      bool
 	Listen        string
 	LogFormat     string
@@ -36,7 +38,7 @@ const (
 )
 
 // DefaultPollInterval is how often ClickHouse is polled unless configured.
-const DefaultPollInterval = 10 * time.Second
+const DefaultPollInterval = core.DefaultPollInterval
 
 func firstNonEmpty(vals ...string) string {
 	for _, v := range vals {

@@ -92,14 +92,14 @@ func TestSaveClickHouseDSN(t *testing.T) {
 
 	t.Run("a flag keeps naming the ClickHouse in use", func(t *testing.T) {
 		m := startMain(t, "clickhouse://127.0.0.1:2/plausible_events_db")
-		before := m.Source.(*liveSource).get()
+		before := m.live.DSN()
 		if err := m.SaveClickHouseDSN(ctx, srv.DSN(db)); err != nil {
 			t.Fatal(err)
 		}
 		if v, _, _ := m.Settings.Setting(ctx, core.SettingClickHouseDSN); v != srv.DSN(db) {
 			t.Fatalf("setting = %q, want it saved for the next start", v)
 		}
-		if m.Source.(*liveSource).get() != before {
+		if m.live.DSN() != before {
 			t.Fatal("the engine left the flag's ClickHouse")
 		}
 		if _, src := m.ClickHouseService().CurrentClickHouse(ctx); !strings.Contains(src, "--clickhouse flag") {

@@ -95,7 +95,7 @@ func TestHeadlessEndToEnd(t *testing.T) {
 	rc.addWebhook(t, db, "quiet.example", "/drop", "--events", "traffic.drop", "--drop-threshold", "3", "--send-resolved")
 	seed.events(2, "pageview", "/", 1) // quiet.example: 1 visitor in 12 h, under the drop threshold
 
-	e := startEngine(t, db, "--clickhouse", srv.DSN(chdb), "--poll-interval", "1s", "--settle-delay", "2s")
+	e := startEngine(t, db, "--clickhouse", srv.DSN(chdb), "--poll-interval", "1s")
 	waitPolls(t, db, 1)
 	if st := statusJSON(t, db); !st.ClickHouse.OK || st.LastPollAt == nil {
 		t.Fatalf("status after the first poll: %+v", st)
@@ -193,7 +193,7 @@ func TestHeadlessRestart(t *testing.T) {
 		mustBin(t, db, "site", "add", "shop.example", "--site-id", "1")
 		mustBin(t, db, "goal", "add", "shop.example", "--event", "Purchase")
 		rc.addWebhook(t, db, "shop.example", "/goals")
-		args := []string{"--clickhouse", srv.DSN(chdb), "--poll-interval", "1s", "--settle-delay", "2s"}
+		args := []string{"--clickhouse", srv.DSN(chdb), "--poll-interval", "1s"}
 		e := startEngine(t, db, args...)
 		waitPolls(t, db, 1)
 
@@ -243,7 +243,7 @@ func TestHeadlessClickHouseOutage(t *testing.T) {
 		mustBin(t, db, "site", "add", "shop.example", "--site-id", "1")
 		mustBin(t, db, "goal", "add", "shop.example", "--event", "Signup")
 		rc.addWebhook(t, db, "shop.example", "/goals")
-		e := startEngine(t, db, "--clickhouse", srv.DSN("plausible_events_db"), "--poll-interval", "1s", "--settle-delay", "2s")
+		e := startEngine(t, db, "--clickhouse", srv.DSN("plausible_events_db"), "--poll-interval", "1s")
 		waitPolls(t, db, 1)
 
 		srv.Pause()

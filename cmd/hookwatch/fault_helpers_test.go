@@ -90,6 +90,7 @@ type faultReceiver struct {
 	secrets  map[string][]byte
 	badSigs  int
 	inflight int
+	maxBusy  int // the most requests in flight at once
 	behave   behavior
 }
 
@@ -115,6 +116,7 @@ func (rc *faultReceiver) serve(w http.ResponseWriter, r *http.Request) {
 	h.N = rc.perID[h.MsgID]
 	rc.hits = append(rc.hits, h)
 	rc.inflight++
+	rc.maxBusy = max(rc.maxBusy, rc.inflight)
 	behave := rc.behave
 	rc.mu.Unlock()
 
@@ -153,6 +155,12 @@ func (rc *faultReceiver) busy() int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return rc.inflight
+}
+
+func (rc *faultReceiver) mostBusy() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.maxBusy
 }
 
 // waitIdle waits until no handler is running, so that every hit records

@@ -105,6 +105,39 @@ func (f funcValue) Set(s string) error { return f.set(s) }
 func (f funcValue) String() string     { return "" }
 func (f funcValue) Type() string       { return f.typ }
 
+// choiceValue is a string flag that takes one of a few words, in any case.
+type choiceValue struct {
+	v       *string
+	field   string
+	choices []string
+}
+
+func (c *choiceValue) Set(s string) error {
+	for _, ch := range c.choices {
+		if strings.EqualFold(strings.TrimSpace(s), ch) {
+			*c.v = ch
+			return nil
+		}
+	}
+	return core.FieldErrorf(c.field, "must be %s, not %q", orList(c.choices), s)
+}
+
+func (c *choiceValue) String() string { return *c.v }
+func (c *choiceValue) Type() string   { return strings.Join(c.choices, "|") }
+
+// choiceFlag defines on fs a flag taking one of choices; *p is its default.
+func choiceFlag(fs *pflag.FlagSet, p *string, name, usage string, choices ...string) {
+	fs.Var(&choiceValue{v: p, field: flagField(name), choices: choices}, name, usage)
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
 // argsBetween is a positional-argument check: at least min and at most max,
 // each a usage error naming the command.
 func argsBetween(minPos, maxPos int) cobra.PositionalArgs {
@@ -120,12 +153,15 @@ func argsBetween(minPos, maxPos int) cobra.PositionalArgs {
 	}
 }
 
+// groupAnnotation marks a command that does nothing but hold subcommands.
+const groupAnnotation = "hookwatch/group"
+
 // groupCommand returns a command that only holds subcommands, such as
 // `hookwatch site`. Typed alone it is a usage error listing its
 // subcommands; an unknown subcommand is one too (cobra would print help and
 // exit 0 for both).
 func groupCommand(use, short, long string, subs ...*cobra.Command) *cobra.Command {
-	g := &cobra.Command{Use: use, Short: short, Long: long}
+	g := &cobra.Command{Use: use, Short: short, Long: long, Annotations: map[string]string{groupAnnotation: "true"}}
 	g.AddCommand(subs...)
 	names := make([]string, 0, len(subs))
 	for _, s := range subs {

@@ -2,12 +2,9 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/hookwatch/hookwatch/core"
 )
 
 // This file builds the command tree. Each command group lives in its own
@@ -29,6 +26,9 @@ a running engine notices their changes within a second.
 Global flags may come before or after the subcommand and its arguments.
 Exit status: 0 on success, 1 when something failed that the input did not
 cause, 2 for a usage, validation, not-found or conflict error.`
+
+// extraCommands are added by files built only with a tag (gendoc.go).
+var extraCommands []func(*cli) *cobra.Command
 
 // rootCommand returns the whole command tree, its flags writing into c.cfg.
 func (c *cli) rootCommand() *cobra.Command {
@@ -63,8 +63,17 @@ func (c *cli) rootCommand() *cobra.Command {
 		c.deliveriesCommand(),
 		c.redeliverCommand(),
 		c.statusCommand(),
+		c.settingsCommand(),
+		c.trafficCommand(),
+		c.backtestCommand(),
 		c.versionCommand(),
 	)
+	for _, more := range extraCommands {
+		root.AddCommand(more(c))
+	}
+	root.AddCommand(c.completionCommand(root))
+	root.CompletionOptions.DisableDefaultCmd = true
+	c.registerCompletions(root)
 	return root
 }
 
@@ -76,12 +85,13 @@ func (c *cli) globalFlags(root *cobra.Command) {
 	cfg := &c.cfg
 	fs.StringVar(&cfg.DBPath, "db", "", "SQLite database `path` (env "+EnvDB+"; default in the user's config directory)")
 	fs.StringVar(&cfg.ClickHouseDSN, "clickhouse", "", "Plausible's ClickHouse `DSN` (env "+EnvClickHouse+", then the saved setting)")
-	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
-	fs.StringVar(&cfg.LogLevel, "log-level", "info", "least level logged: debug, info, warn or error")
+	cfg.LogFormat, cfg.LogLevel = "text", "info"
+	choiceFlag(fs, &cfg.LogFormat, "log-format", "how log lines are written, to stderr", "text", "json")
+	choiceFlag(fs, &cfg.LogLevel, "log-level", "least level of the log lines written", "debug", "info", "warn", "error")
 	fs.BoolVar(&cfg.Headless, "headless", false, "run the engine without a window (no subcommand)")
 	fs.Var(&durationValue{v: &cfg.PollInterval, field: "poll_interval", min: 100 * time.Millisecond}, "poll-interval",
-		"engine: how often to poll ClickHouse (default 10s, or the saved setting)")
-	durationFlag(fs, &cfg.SettleDelay, "settle-delay", "engine: how far goal windows stay behind ClickHouse's now() (default 10s)")
+		"engine: how often to poll ClickHouse (env "+EnvPollInterval+", then the saved setting, else 10s)")
+	lateHorizonFlags(fs, &cfg.LateHorizon)
 	fs.StringVar(&cfg.Listen, "listen", "", "engine: serve /healthz and /metrics on `ADDR`, e.g. 127.0.0.1:9464")
 	cfg.DrainTimeout = 10 * time.Second
 	durationFlag(fs, &cfg.DrainTimeout, "drain-timeout", "engine: how long shutdown waits for attempts in flight")
@@ -96,16 +106,11 @@ func (c *cli) globalFlags(root *cobra.Command) {
 	}
 }
 
-// checkGlobal refuses global flag values and combinations that no flag
-// parser catches by itself.
+// checkGlobal refuses global flag combinations that no flag parser catches
+// by itself.
 func (c *cli) checkGlobal(cmd *cobra.Command) error {
-	if c.cfg.LogFormat != "text" && c.cfg.LogFormat != "json" {
-		return core.FieldErrorf("log_format", "must be text or json, not %q", c.cfg.LogFormat)
-	}
-	switch strings.ToLower(c.cfg.LogLevel) {
-	case "debug", "info", "warn", "error":
-	default:
-		return core.FieldErrorf("log_level", "must be debug, info, warn or error, not %q", c.cfg.LogLevel)
+	if err := checkSettingsEnv(); err != nil {
+		return err
 	}
 	if c.cfg.Headless && cmd.HasParent() {
 		return usagef("--headless takes no subcommand (%q given)", cmd.CommandPath())

@@ -63,6 +63,7 @@ func (c *cli) startScreenshots(u *ui.UI, logger *slog.Logger) (func() error, err
 func captureScreens(u *ui.UI, dir string, logger *slog.Logger) error {
 	for _, name := range ui.Screens {
 		fyne.DoAndWait(func() { u.ShowScreen(name) })
+		waitLoaded(u)
 		time.Sleep(screenshotSettle)
 		img, err := capture(u.Window())
 		if err != nil {
@@ -75,6 +76,18 @@ func captureScreens(u *ui.UI, dir string, logger *slog.Logger) error {
 		logger.Info("screenshot written", "path", path, "size", img.Bounds().Size())
 	}
 	return nil
+}
+
+// waitLoaded waits, up to a minute, for the screen shown to finish
+// reading what it draws; a slow machine takes seconds to read history.
+func waitLoaded(u *ui.UI) {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		var busy bool
+		fyne.DoAndWait(func() { busy = u.Loading() })
+		if !busy {
+			return
+		}
+	}
 }
 
 // capture returns what win shows. Fyne's Capture reads OpenGL's front

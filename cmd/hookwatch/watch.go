@@ -12,8 +12,8 @@ import (
 const othersEvery = 50 * time.Millisecond
 
 // watchOthers wakes the engine whenever another process commits to the
-// database, until ctx is done. While looks fail, the outbox poll finds the
-// same work, later.
+// database, and applies the settings it may have changed, until ctx is
+// done. While looks fail, the outbox poll finds the same work, later.
 func (m *Main) watchOthers(ctx context.Context) error {
 	last, err := m.DB.OthersVersion(ctx)
 	t := time.NewTicker(othersEvery)
@@ -27,6 +27,7 @@ func (m *Main) watchOthers(ctx context.Context) error {
 		v, verr := m.DB.OthersVersion(ctx)
 		// After a failed look, a change may have gone unseen.
 		if verr == nil && (err != nil || v != last) {
+			m.applySettings(ctx)
 			m.Engine.Notify()
 		}
 		last, err = v, verr

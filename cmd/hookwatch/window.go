@@ -12,6 +12,7 @@ import (
 
 	"github.com/hookwatch/hookwatch/assets"
 	"github.com/hookwatch/hookwatch/core"
+	"github.com/hookwatch/hookwatch/storage/sqlite"
 	"github.com/hookwatch/hookwatch/ui"
 )
 
@@ -39,6 +40,11 @@ func (c *cli) runWindow(ctx context.Context) error {
 	} else {
 		m.Logger.Info("hookwatch started", m.Startup(ctx)...)
 	}
+	hist, err := m.HistoryReader(ctx)
+	if err != nil {
+		// The window still opens, to fix the DSN in its settings.
+		m.Logger.Warn("the window shows no history", "err", err)
+	}
 	a := app.NewWithID(appID)
 	// The packaged app gets its icon from FyneApp.toml; `go build` and
 	// `make run` binaries need it set here for the window and the tray.
@@ -50,10 +56,12 @@ func (c *cli) runWindow(ctx context.Context) error {
 		Webhooks:        m.Webhooks,
 		Deliveries:      m.Deliveries,
 		Triggers:        m.Triggers,
-		Settings:        m.Settings,
+		Settings:        settingsNotifier{m.Settings, m.applySettings},
 		SendTest:        m.Engine.SendTest,
 		TestConnection:  ch.TestClickHouse,
 		ClickHouse:      ch,
+		History:         hist,
+		Alerts:          sqlite.NewTriggerStore(m.DB),
 		Wake:            m.Engine.Notify,
 		Version:         version,
 		DBPath:          m.Config.DBPath,

@@ -44,6 +44,10 @@ type Main struct {
 	Poller  *poll.Poller
 	Source  core.TrafficSource
 	Metrics *metrics
+	history *liveHistory // see HistoryReader
+
+	live    *liveSource // Source, while it is open; applySettings swaps its ClickHouse
+	applyMu sync.Mutex  // one applySettings at a time: the watch's and the window's
 
 	holder  string
 	cancel  context.CancelFunc
@@ -51,10 +55,6 @@ type Main struct {
 	runErr  chan error
 	httpSrv *http.Server
 	profile *os.File // the hidden --cpuprofile, while it is written
-
-	// runCtx is the engine's context while it runs (see pollNow).
-	runMu  sync.Mutex
-	runCtx context.Context
 }
 
 // NewMain returns a Main with the default configuration.
@@ -109,71 +109,18 @@ func (m *Main) Open(ctx context.Context) error {
 	return nil
 }
 
-// ClickHouseDSN resolves the DSN: flag, environment, stored setting, default.
-func (m *Main) ClickHouseDSN(ctx context.Context) string {
-	if dsn := envOr(m.Config.ClickHouseDSN, EnvClickHouse); dsn != "" {
-		return dsn
-	}
-	if m.Settings != nil {
-		if v, ok, err := m.Settings.Setting(ctx, core.SettingClickHouseDSN); err == nil && ok && v != "" {
-			return v
-		}
-	}
-	return clickhouse.DefaultDSN
-}
-
-// ClickHouseSource names the ClickHouse in use and where its DSN came from,
-// without the password, for the window's settings.
-func (m *Main) ClickHouseSource(ctx context.Context) string {
-	from := "default"
-	switch {
-	case m.Config.ClickHouseDSN != "":
-		from = "--clickhouse flag"
-	case os.Getenv(EnvClickHouse) != "":
-		from = EnvClickHouse
-	default:
-		if v, ok, err := m.Settings.Setting(ctx, core.SettingClickHouseDSN); err == nil && ok && v != "" {
-			from = "settings"
-		}
-	}
-	return clickhouse.Endpoint(m.ClickHouseDSN(ctx)) + " (from " + from + ")"
-}
-
-// PollInterval resolves the poll interval: flag, stored setting, default.
-func (m *Main) PollInterval(ctx context.Context) time.Duration {
-	if m.Config.PollInterval > 0 {
-		return m.Config.PollInterval
-	}
-	if v, ok, err := m.Settings.Setting(ctx, core.SettingPollInterval); err == nil && ok {
-		if d, err := time.ParseDuration(v); err == nil && d > 0 {
-			return d
-		}
-	}
-	return DefaultPollInterval
-}
-
-// DefaultCooldown is the cooldown a new webhook gets when none is given:
-// the one saved in the window's Settings, else core.DefaultCooldown.
-func (m *Main) DefaultCooldown(ctx context.Context) time.Duration {
-	if v, ok, err := m.Settings.Setting(ctx, core.SettingCooldown); err == nil && ok {
-		if d, err := time.ParseDuration(v); err == nil && d > 0 {
-			return d
-		}
-	}
-	return core.DefaultCooldown
-}
-
-// OpenSource connects to ClickHouse. SaveClickHouseDSN may replace the
-// connection behind the returned source.
+// OpenSource connects to ClickHouse.
 func (m *Main) OpenSource(ctx context.Context) (core.TrafficSource, error) {
 	if m.Source != nil {
 		return m.Source, nil
 	}
-	src, err := clickhouse.Open(ctx, m.ClickHouseDSN(ctx))
+	dsn := m.ClickHouseDSN(ctx)
+	src, err := clickhouse.Open(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
-	m.Source = &liveSource{src: src}
+	m.live = newLiveSource(src, dsn)
+	m.Source = m.live
 	return m.Source, nil
 }
 
@@ -203,7 +150,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Triggers:    m.Triggers,
 		Notify:      m.Engine.Notify,
 		Interval:    m.PollInterval(ctx),
-		SettleDelay: m.Config.SettleDelay,
+		LateHorizon: m.Config.LateHorizon,
 		Logger:      m.Logger,
 		OnPoll:      m.observePoll,
 	})
@@ -216,9 +163,6 @@ func (m *Main) Run(ctx context.Context) error {
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
-	m.runMu.Lock()
-	m.runCtx = runCtx
-	m.runMu.Unlock()
 	m.goRun(func() error { return m.Engine.Run(runCtx) })
 	m.goRun(func() error { return m.Poller.Run(runCtx) })
 	m.goRun(func() error { return m.renewLease(runCtx) })
@@ -267,19 +211,16 @@ func (m *Main) renewLease(ctx context.Context) error {
 // Startup returns the attributes of the one line logged at start: where the
 // database and ClickHouse are, and how much there is to watch.
 func (m *Main) Startup(ctx context.Context) []any {
-	sites, _ := m.Sites.FindSites(ctx)
-	hooks, _ := m.Webhooks.FindWebhooks(ctx, core.WebhookFilter{})
+	sites, hooks, _ := m.DB.Counts(ctx)
 	return []any{"version", version, "db", m.Config.DBPath, "clickhouse", clickhouse.Endpoint(m.ClickHouseDSN(ctx)),
-		"sites", len(sites), "webhooks", len(hooks), "poll_interval", m.PollInterval(ctx).String()}
+		"sites", sites, "webhooks", hooks, "poll_interval", m.PollInterval(ctx).String()}
 }
 
 // Close stops the engine, draining attempts in flight (bounded by the drain
 // timeout), releases the lease and closes the database.
 func (m *Main) Close() error {
 	if m.cancel != nil {
-		m.runMu.Lock()
-		m.cancel() // under runMu, so that pollNow adds to wg before Wait or not at all
-		m.runMu.Unlock()
+		m.cancel()
 		m.wg.Wait()
 		m.cancel = nil
 		_ = m.Lease.ReleaseLease(context.Background(), m.holder)
@@ -295,7 +236,7 @@ func (m *Main) Close() error {
 		if cerr := m.Source.Close(); err == nil {
 			err = cerr
 		}
-		m.Source = nil
+		m.Source, m.live = nil, nil
 	}
 	if m.DB != nil {
 		if cerr := m.DB.Close(); err == nil {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -88,6 +89,7 @@ func BenchmarkEngineThroughput(b *testing.B) {
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		e := deliver.New(cfg)
 		ctx, cancel := context.WithCancel(context.Background())
+		stopProfile := engineProfile(b)
 		t0, c0 := time.Now(), cpuTime()
 		done := make(chan error, 1)
 		go func() { done <- e.Run(ctx) }()
@@ -98,6 +100,7 @@ func BenchmarkEngineThroughput(b *testing.B) {
 		}
 		engineTime += time.Since(t0)
 		engineCPU += cpuTime() - c0
+		stopProfile()
 		sent += n
 
 		// The baseline: the same requests from a bare POST loop.
@@ -124,6 +127,27 @@ func BenchmarkEngineThroughput(b *testing.B) {
 	b.ReportMetric(float64(engineCPU.Microseconds())/float64(sent), "engine_cpu_us/delivery")
 	b.ReportMetric(float64(rawCPU.Microseconds())/float64(sent), "baseline_cpu_us/req")
 	b.ReportMetric(0, "ns/op")
+}
+
+// engineProfile writes a CPU profile of the engine's part of the run, not
+// the set-up's or the baseline's, to HOOKWATCH_BENCH_CPUPROFILE if it is
+// set; the returned function ends it.
+func engineProfile(b *testing.B) (stop func()) {
+	path := os.Getenv("HOOKWATCH_BENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // waitReceived waits until received counts n, failing the benchmark if

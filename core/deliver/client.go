@@ -1,30 +1,22 @@
 package deliver
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"syscall"
 	"time"
 
-	"github.com/hashicorp/go-retryablehttp"
-
 	"github.com/hookwatch/hookwatch/core"
 )
 
-// newClient returns the HTTP client of one egress class. allowPrivate picks
-// whether the dialer may connect to private addresses; the check runs in
+// newHTTPClient returns the HTTP client of one egress class, which every
+// worker's go-retryablehttp clients share. allowPrivate picks whether the
+// dialer may connect to private addresses; the check runs in
 // Dialer.Control, on the address actually dialled after DNS, so that a name
 // that resolves (or rebinds) to a private address is refused too.
-//
-// go-retryablehttp makes exactly one request per Do (RetryMax 0): every
-// request must be a logged attempt, and the long schedule lives in the
-// store, where it survives restarts.
-func newClient(cfg Config, allowPrivate bool) *retryablehttp.Client {
-	log := cfg.Logger
+func newHTTPClient(cfg Config, allowPrivate bool) *http.Client {
 	dialer := &net.Dialer{
 		Timeout:   cfg.Policy.Timeout,
 		KeepAlive: 30 * time.Second,
@@ -43,56 +35,23 @@ func newClient(cfg Config, allowPrivate bool) *retryablehttp.Client {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
 	}
-	policy := cfg.Policy
-	return &retryablehttp.Client{
-		HTTPClient: &http.Client{
-			Transport: transport,
-			Timeout:   policy.Timeout,
-			// A redirect is a failed attempt: following it could carry a
-			// signed payload to a host the user never configured.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-		RetryMax: 0,
-		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-			// Never retried in process, whatever the policy says: the next
-			// attempt is the store's to schedule, and a hidden retry would
-			// be a request missing from the log.
-			if retryable(policy, resp, err) && log.Enabled(ctx, slog.LevelDebug) {
-				log.DebugContext(ctx, "attempt failed; the outbox schedules the retry", "status", statusOf(resp), "error", err)
-			}
-			return false, nil
-		},
-		Backoff: func(_, _ time.Duration, attemptNum int, resp *http.Response) time.Duration {
-			ra := ""
-			if resp != nil {
-				ra = resp.Header.Get("Retry-After")
-			}
-			now := time.Now()
-			d := policy.Decide(attemptNum+1, statusOf(resp), ra, now, 0.5)
-			if d.Verdict != core.VerdictRetry {
-				return 0
-			}
-			return d.NextAttemptAt.Sub(now)
-		},
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	return &http.Client{
+		Transport: keepIdle{transport},
+		Timeout:   cfg.Policy.Timeout,
+		// A redirect is a failed attempt: following it could carry a
+		// signed payload to a host the user never configured.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
 
-// retryable reports whether the policy would try again after an answer resp
-// (or a failure err) to a first attempt.
-func retryable(p core.RetryPolicy, resp *http.Response, err error) bool {
-	if err != nil {
-		return len(p.Schedule) > 1
-	}
-	return p.Decide(1, statusOf(resp), "", time.Time{}, 0.5).Verdict == core.VerdictRetry
-}
+// keepIdle is a transport without CloseIdleConnections, so that
+// http.Client.CloseIdleConnections does nothing. go-retryablehttp calls it
+// after every request that ends in a failure: with the pool shared by all
+// workers, one dead endpoint would otherwise close the kept-alive
+// connections of every healthy one, many times a second.
+type keepIdle struct{ t *http.Transport }
 
-func statusOf(resp *http.Response) int {
-	if resp == nil {
-		return 0
-	}
-	return resp.StatusCode
-}
+func (k keepIdle) RoundTrip(r *http.Request) (*http.Response, error) { return k.t.RoundTrip(r) }
 
 // refusePrivate is a Dialer.Control that refuses a private destination.
 func refusePrivate(network, address string, _ syscall.RawConn) error {

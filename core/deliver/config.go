@@ -24,19 +24,24 @@ type Config struct {
 	// core.DefaultRetryPolicy().
 	Policy core.RetryPolicy
 
-	// Workers send first attempts (default 16); RetryWorkers send retries
-	// (default 4). Separate pools keep a backlog of retries from delaying
-	// fresh events.
+	// Workers send first attempts (default 16). RetryWorkers is how many
+	// requests the retry lane has in flight at once (default 4): a backlog
+	// of retries never delays fresh events. RetryWaits is how many
+	// deliveries may wait in process for a short retry step at once
+	// (default 1024; see core.ShortRetry); beyond it, a short step too
+	// waits in the outbox.
 	Workers      int
 	RetryWorkers int
+	RetryWaits   int
 
 	// RatePerWebhook and Burst shape each webhook's token bucket (default
 	// 10/s, burst one second's worth). Deliveries over the rate wait in the
 	// outbox; none is dropped.
 	RatePerWebhook rate.Limit
 	Burst          int
-	// MaxInFlightPerWebhook caps one webhook's concurrent requests (default
-	// 4), so that a slow endpoint holds at most that many workers.
+	// MaxInFlightPerWebhook caps one webhook's concurrent requests, retries
+	// in process included (default 4), so that a slow endpoint holds at
+	// most that many workers.
 	MaxInFlightPerWebhook int
 
 	// Resolver resolves webhook hosts (nil: net.DefaultResolver). Tests
@@ -92,6 +97,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RetryWorkers <= 0 {
 		c.RetryWorkers = 4
+	}
+	if c.RetryWaits <= 0 {
+		c.RetryWaits = 1024
 	}
 	if c.RatePerWebhook == 0 {
 		c.RatePerWebhook = 10

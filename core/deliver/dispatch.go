@@ -10,7 +10,10 @@ import (
 )
 
 // hookRefresh is how stale the cached webhooks may get: an edit (new URL,
-// rotated secret, allow_private) takes effect within it.
+// rotated secret, allow_private) takes effect within it, or sooner when
+// Notify is called (which cmd/hookwatch does when PRAGMA data_version says
+// another process wrote to the database). Asking costs one small read when
+// nothing changed; only changed webhooks are read.
 const hookRefresh = time.Second
 
 // queue is one worker pool's side of the dispatcher. Only the dispatcher
@@ -51,7 +54,7 @@ func (e *Engine) dispatch(ctx context.Context, qs ...*queue) {
 		case <-e.freed:
 		case <-timer.C:
 		}
-		if err := e.refreshHooks(ctx, false); err != nil {
+		if err := e.refreshHooks(ctx, notified); err != nil {
 			if ctx.Err() != nil {
 				return
 			}
@@ -168,13 +171,17 @@ func (e *Engine) place(q *queue) (wait time.Duration) {
 			continue
 		}
 		h := e.hooks[d.WebhookID]
-		if h == nil || !h.hook.Enabled {
+		if h == nil || !h.t.enabled {
 			// Held in the outbox until it is enabled again.
 			delete(e.inflight, d.ID)
 			q.perHook[d.WebhookID]--
 			continue
 		}
 		ok := h.running < e.cfg.MaxInFlightPerWebhook // else a finished request wakes the dispatcher
+		if h.limiter == nil {
+			// Made on first use: most of a large cache may never send.
+			h.limiter = rate.NewLimiter(e.rateOf(h.t.format))
+		}
 		if ok && !h.limiter.AllowN(now, 1) {
 			ok = false
 			if w := tokenWait(h.limiter, now); wait == 0 || w < wait {
@@ -191,7 +198,7 @@ func (e *Engine) place(q *queue) (wait time.Duration) {
 		}
 		h.running++
 		q.perHook[d.WebhookID]--
-		q.ch <- job{d: d, h: h, w: h.hook}
+		q.ch <- job{d: d, h: h, t: h.t}
 		room--
 	}
 	clear(q.backlog[len(kept):])
@@ -228,8 +235,14 @@ func (e *Engine) missingHook(ds []*core.Delivery) bool {
 	return false
 }
 
-// refreshHooks re-reads the webhooks if the cache is older than hookRefresh
-// (or always, with force). Limiters and in-flight counts carry over.
+// hookPage bounds the webhooks read at once, so that a first read of
+// 100,000 does not hold them all in memory at the same time.
+const hookPage = 5000
+
+// refreshHooks brings the cached webhooks up to date if the cache is older
+// than hookRefresh (or always, with force), reading only the webhooks
+// changed since, a page at a time. Limiters and in-flight counts carry
+// over.
 func (e *Engine) refreshHooks(ctx context.Context, force bool) error {
 	e.mu.Lock()
 	fresh := !force && !e.hooksAt.IsZero() && time.Since(e.hooksAt) < hookRefresh
@@ -237,29 +250,90 @@ func (e *Engine) refreshHooks(ctx context.Context, force bool) error {
 	if fresh {
 		return nil
 	}
-	hooks, err := e.cfg.Webhooks.FindWebhooks(ctx, core.WebhookFilter{})
-	if err != nil {
-		return err
+	var gone map[int64]bool // on a reset, what no page has had yet
+	for {
+		e.mu.Lock()
+		since := e.hooksVer
+		e.mu.Unlock()
+		ch, err := e.cfg.Webhooks.WebhookChanges(ctx, since, hookPage)
+		if err != nil {
+			return err
+		}
+		e.mu.Lock()
+		if ch.Reset {
+			gone = make(map[int64]bool, len(e.hooks))
+			for id := range e.hooks {
+				gone[id] = true
+			}
+		}
+		for _, w := range ch.Changed {
+			delete(gone, w.ID)
+		}
+		e.apply(ch)
+		if !ch.More {
+			for id := range gone {
+				e.forget(id)
+			}
+			e.hooksAt = time.Now()
+			e.mu.Unlock()
+			return nil
+		}
+		e.mu.Unlock()
 	}
+}
+
+// apply brings the cache up to ch. The caller holds e.mu.
+func (e *Engine) apply(ch *core.WebhookChanges) {
+	e.hooksVer = ch.Version
+	for _, w := range ch.Changed {
+		h := e.hooks[w.ID]
+		limit, burst := e.rateOf(w.Format)
+		if h == nil {
+			h = &hookState{}
+			e.hooks[w.ID] = h
+		} else if h.limiter != nil && h.limiter.Limit() != limit {
+			h.limiter.SetLimit(limit) // its format changed
+			h.limiter.SetBurst(burst)
+		}
+		if t := newTarget(w); h.t == nil || h.deleted || !h.t.same(t) {
+			h.t, h.deleted = t, false
+		}
+	}
+	for _, id := range ch.Deleted {
+		e.forget(id)
+	}
+}
+
+// forget drops a deleted webhook from the cache, or, while it has
+// deliveries queued or sending, disables it until they are done (see
+// finish). The caller holds e.mu.
+func (e *Engine) forget(id int64) {
+	h := e.hooks[id]
+	switch {
+	case h == nil:
+	case h.running == 0:
+		delete(e.hooks, id)
+	default:
+		h.t, h.deleted = h.t.disabled(), true
+	}
+}
+
+// target returns h's current target: a worker that finds another than the
+// one it started with knows that the webhook changed.
+func (e *Engine) target(h *hookState) *target {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.hooksAt = time.Now()
-	seen := make(map[int64]bool, len(hooks))
-	for _, w := range hooks {
-		seen[w.ID] = true
-		h := e.hooks[w.ID]
-		if h == nil {
-			h = &hookState{limiter: rate.NewLimiter(e.cfg.RatePerWebhook, e.cfg.Burst)}
-			e.hooks[w.ID] = h
-		}
-		h.hook = w
+	return h.t
+}
+
+// rateOf is the token bucket of a webhook of format f: RatePerWebhook and
+// Burst, or the lower rate that f's service allows (core.Format.MaxRate)
+// with a burst of one.
+func (e *Engine) rateOf(f core.Format) (rate.Limit, int) {
+	if r := rate.Limit(f.MaxRate()); r > 0 && r < e.cfg.RatePerWebhook {
+		return r, 1
 	}
-	for id, h := range e.hooks {
-		if !seen[id] && h.running == 0 {
-			delete(e.hooks, id)
-		}
-	}
-	return nil
+	return e.cfg.RatePerWebhook, e.cfg.Burst
 }
 
 // markDisabled disables the cached webhook at once, so that its backlog is
@@ -267,9 +341,7 @@ func (e *Engine) refreshHooks(ctx context.Context, force bool) error {
 func (e *Engine) markDisabled(webhookID int64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if h := e.hooks[webhookID]; h != nil && h.hook.Enabled {
-		w := *h.hook
-		w.Enabled = false
-		h.hook = &w
+	if h := e.hooks[webhookID]; h != nil && h.t.enabled {
+		h.t = h.t.disabled()
 	}
 }

@@ -1,10 +1,19 @@
 // Package deliver sends deliveries from the durable outbox to their webhooks:
 // signed as Standard Webhooks prescribes, one logged attempt per HTTP request,
-// with the retry schedule kept in the store so that it survives restarts.
+// with the long steps of the retry schedule kept in the store so that they
+// survive restarts.
 //
-// The Engine reads due deliveries in batches, hands them to two worker pools
-// (first attempts and retries, so that first attempts never wait behind
-// retries), holds back a webhook that is at its in-flight cap or out of rate
-// tokens without blocking a worker on it, and commits the attempts of many
-// workers in one transaction.
+// The Engine reads due deliveries in batches and hands them to the
+// first-attempt workers or to the retry lane, so that first attempts never
+// wait behind retries; it holds back a webhook that is at its in-flight cap
+// or out of rate tokens without blocking a worker on it, keeps a cache of
+// the webhooks that reads only what changed, and commits the attempts of
+// many workers in one transaction.
+//
+// Every request goes through a go-retryablehttp client whose hooks record
+// it (see worker). A failed first attempt whose next step is short
+// (core.ShortRetry) moves to the retry lane, where go-retryablehttp waits
+// out the step and makes the retry in process; each try is committed as an
+// attempt before the wait that follows it, so the outbox always holds the
+// delivery, due at its next attempt time, should the process die.
 package deliver

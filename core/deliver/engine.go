@@ -2,11 +2,11 @@ package deliver
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/time/rate"
 
 	"github.com/hookwatch/hookwatch/core"
@@ -17,51 +17,58 @@ import (
 type Engine struct {
 	cfg Config
 
-	guarded, private *retryablehttp.Client
+	guarded, private *http.Client
+	userAgent        []string // the User-Agent header's value
 
 	wake  chan struct{} // Notify: new first attempts may be due
 	freed chan struct{} // a finished request or commit: hand out the backlog
 
 	mu       sync.Mutex
-	inflight map[int64]bool // delivery ids queued, sending, or awaiting commit
+	inflight map[int64]bool // delivery ids queued, sending, awaiting commit, or waiting in process
 	hooks    map[int64]*hookState
-	hooksAt  time.Time // when hooks was last read
+	hooksAt  time.Time // when the webhook changes were last asked for
+	hooksVer int64     // the change number the cache is current to
 
 	stopping atomic.Bool
 }
 
 // hookState is the engine's view of one webhook. Guarded by Engine.mu.
 type hookState struct {
-	hook    *core.Webhook
-	limiter *rate.Limiter
+	t       *target
+	limiter *rate.Limiter // made by the dispatcher on first use
 	// running counts the webhook's deliveries queued or sending, against
-	// MaxInFlightPerWebhook.
+	// MaxInFlightPerWebhook; a delivery waiting between two tries in
+	// process holds no slot.
 	running int
+	// deleted: the webhook is gone; the entry goes once running is 0.
+	deleted bool
 }
 
 // job is one delivery handed to a worker.
 type job struct {
 	d *core.Delivery
 	h *hookState
-	w *core.Webhook // h.hook when queued; h.hook may be replaced meanwhile
+	t *target // h.t when queued; h.t may be replaced meanwhile
 }
 
 // New returns an engine; it does nothing until Run.
 func New(cfg Config) *Engine {
 	cfg = cfg.withDefaults()
 	return &Engine{
-		cfg:      cfg,
-		guarded:  newClient(cfg, false),
-		private:  newClient(cfg, true),
-		wake:     make(chan struct{}, 1),
-		freed:    make(chan struct{}, 1),
-		inflight: make(map[int64]bool),
-		hooks:    make(map[int64]*hookState),
+		cfg:       cfg,
+		guarded:   newHTTPClient(cfg, false),
+		private:   newHTTPClient(cfg, true),
+		userAgent: []string{cfg.UserAgent},
+		wake:      make(chan struct{}, 1),
+		freed:     make(chan struct{}, 1),
+		inflight:  make(map[int64]bool),
+		hooks:     make(map[int64]*hookState),
 	}
 }
 
 // Notify wakes the dispatcher, for example after deliveries were enqueued,
-// so that they go out without waiting for the next poll. It never blocks.
+// so that they go out without waiting for the next poll, and makes it ask
+// for webhook changes. It never blocks.
 func (e *Engine) Notify() {
 	select {
 	case e.wake <- struct{}{}:
@@ -70,26 +77,26 @@ func (e *Engine) Notify() {
 }
 
 // Run sends deliveries until ctx is done. It then stops taking new ones,
-// waits up to DrainTimeout for the requests in flight, cuts off the rest and
-// records them as interrupted (they stay due, with their webhook-id), commits
-// every result, and returns nil. It returns an error only if it cannot start.
+// ends the waits of in-process retries (their deliveries are due in the
+// outbox), waits up to DrainTimeout for the requests in flight, cuts off the
+// rest and records them as interrupted (they stay due, with their
+// webhook-id), commits every result, and returns nil. It returns an error
+// only if it cannot start.
 func (e *Engine) Run(ctx context.Context) error {
 	cfg := e.cfg
 	// hard outlives ctx by the drain period: requests run under it.
 	hard, cutOff := context.WithCancel(context.WithoutCancel(ctx))
 	defer cutOff()
 
-	results := make(chan core.AttemptResult, 2*cfg.BatchSize)
+	results := make(chan result, 2*cfg.BatchSize)
 	firstQ := make(chan job, queueCap(cfg.Workers, cfg.ReadBatch))
 	retryQ := make(chan job, queueCap(cfg.RetryWorkers, cfg.ReadBatch))
-
-	var workers sync.WaitGroup
+	p := &pools{hard: hard, soft: ctx, results: results, firstQ: firstQ,
+		lane: &lane{waits: make(chan struct{}, cfg.RetryWaits), sends: make(chan struct{}, cfg.RetryWorkers)}}
 	for range cfg.Workers {
-		workers.Go(func() { e.work(hard, firstQ, results) })
+		p.wg.Go(func() { e.firstWorker(p) })
 	}
-	for range cfg.RetryWorkers {
-		workers.Go(func() { e.work(hard, retryQ, results) })
-	}
+	p.wg.Go(func() { e.feedLane(p, retryQ) })
 	recorded := make(chan struct{})
 	go func() {
 		defer close(recorded)
@@ -106,7 +113,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	close(firstQ)
 	close(retryQ)
 	drained := make(chan struct{})
-	go func() { workers.Wait(); close(drained) }()
+	go func() { p.wg.Wait(); close(drained) }()
 	select {
 	case <-drained:
 	case <-time.After(cfg.DrainTimeout):
@@ -127,25 +134,25 @@ func queueCap(workers, readBatch int) int {
 	return min(max(8*workers, 64), readBatch)
 }
 
-// work sends the deliveries of q until q is closed.
-func (e *Engine) work(hard context.Context, q <-chan job, results chan<- core.AttemptResult) {
-	for j := range q {
-		if e.stopping.Load() {
-			// Not started: it stays due in the outbox, untouched.
-			e.finish(j.h)
-			e.release(j.d.ID)
-			continue
-		}
-		res := e.attempt(hard, j.w, j.d, false)
-		e.finish(j.h)
-		results <- res
+// takeSlot takes one of h's in-flight slots for a retry made in process,
+// if it has one free.
+func (e *Engine) takeSlot(h *hookState) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if h.running >= e.cfg.MaxInFlightPerWebhook {
+		return false
 	}
+	h.running++
+	return true
 }
 
 // finish frees h's in-flight slot and lets the dispatcher use it.
 func (e *Engine) finish(h *hookState) {
 	e.mu.Lock()
 	h.running--
+	if h.deleted && h.running == 0 && e.hooks[h.t.id] == h {
+		delete(e.hooks, h.t.id)
+	}
 	e.mu.Unlock()
 	e.signalFreed()
 }

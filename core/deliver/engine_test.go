@@ -349,48 +349,6 @@ func TestEngineEgress(t *testing.T) {
 func TestEngineFairness(t *testing.T) {
 	t.Parallel()
 
-	t.Run("delivers to a healthy endpoint while another hangs", func(t *testing.T) {
-		t.Parallel()
-		st := newStore(t)
-		var rc *receiver
-		rc = newReceiver(t, func(w http.ResponseWriter, r *http.Request, n int) {
-			if r.URL.Path == "/slow" {
-				rc.hang(r)
-			}
-		})
-		slow := st.addHook(t, rc.URL+"/slow", nil)
-		healthy := st.addHook(t, rc.URL+"/ok", nil)
-		cfg := testConfig(t, st)
-		cfg.Policy.Timeout = time.Minute
-		// Reads much smaller than the hanging endpoint's backlog: its
-		// deliveries, all due first, must not crowd out the others.
-		cfg.ReadBatch = 32
-		start(t, cfg)
-		t.Cleanup(rc.Release) // before the engine stops
-		keys := func(prefix string, n int) []string {
-			out := make([]string, n)
-			for i := range out {
-				out[i] = fmt.Sprintf("%s%d", prefix, i)
-			}
-			return out
-		}
-		st.enqueue(t, slow, keys("s", 200)...)
-		ids := st.enqueue(t, healthy, keys("h", 10)...)
-		waitFor(t, "the healthy endpoint's deliveries", func() bool { return rc.IDs("/ok") == len(ids) })
-		if n := len(rc.Hits("/slow")); n > 4 {
-			t.Errorf("the hanging endpoint holds %d requests; want at most its cap of 4", n)
-		}
-		if rc.Running("/slow") == 0 {
-			t.Error("the hanging endpoint was never sent anything; the test proves nothing")
-		}
-		rc.mu.Lock()
-		answered := rc.answered
-		rc.mu.Unlock()
-		if answered != len(ids) {
-			t.Errorf("%d requests answered; want only the healthy endpoint's %d", answered, len(ids))
-		}
-	})
-
 	t.Run("keeps a webhook's requests in flight under its cap", func(t *testing.T) {
 		t.Parallel()
 		st := newStore(t)

@@ -15,14 +15,24 @@ const commitTries = 5
 // maxCommitWait bounds the backoff between two tries of a failing commit.
 const maxCommitWait = 10 * time.Second
 
+// result is an attempt on its way to the store.
+type result struct {
+	core.AttemptResult
+	// committed, if set, says that the worker makes the next try in
+	// process: the commit keeps the delivery in flight, and tells the
+	// worker whether the attempt is stored (false if the commit failed or
+	// the delivery was deleted meanwhile).
+	committed chan<- bool
+}
+
 // record commits results in batches of up to BatchSize, or whatever arrived
 // within FlushEvery, one transaction each, until results is closed.
-func (e *Engine) record(ctx context.Context, results <-chan core.AttemptResult) {
-	batch := make([]core.AttemptResult, 0, e.cfg.BatchSize)
+func (e *Engine) record(ctx context.Context, results <-chan result) {
+	batch := make([]result, 0, e.cfg.BatchSize)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
-		var res core.AttemptResult
+		var res result
 		var ok bool
 		if len(batch) == 0 {
 			res, ok = <-results
@@ -52,8 +62,13 @@ func (e *Engine) record(ctx context.Context, results <-chan core.AttemptResult) 
 }
 
 // commit writes batch in one transaction, frees its deliveries for the
-// dispatcher, and returns batch emptied for reuse.
-func (e *Engine) commit(ctx context.Context, batch []core.AttemptResult) []core.AttemptResult {
+// dispatcher (save those a worker keeps for an in-process retry), and
+// returns batch emptied for reuse.
+func (e *Engine) commit(ctx context.Context, batch []result) []result {
+	rs := make([]core.AttemptResult, len(batch))
+	for i := range batch {
+		rs[i] = batch[i].AttemptResult
+	}
 	var err error
 	// While the engine runs, a failing commit (a full disk, say) is retried
 	// with backoff for as long as it fails: results back up, workers block,
@@ -61,7 +76,7 @@ func (e *Engine) commit(ctx context.Context, batch []core.AttemptResult) []core.
 	// down, it gets commitTries more tries.
 	wait := 100 * time.Millisecond
 	for try, left := 0, commitTries; ; try++ {
-		if err = e.cfg.Deliveries.RecordAttempts(ctx, batch); err == nil {
+		if err = e.cfg.Deliveries.RecordAttempts(ctx, rs); err == nil {
 			break
 		}
 		if e.stopping.Load() {
@@ -76,17 +91,25 @@ func (e *Engine) commit(ctx context.Context, batch []core.AttemptResult) []core.
 	if err != nil {
 		e.cfg.Logger.Error("giving up recording attempts; their deliveries will be sent again", "count", len(batch), "error", err)
 	}
-	ids := make([]int64, len(batch))
-	for i, r := range batch {
-		ids[i] = r.Delivery.ID
+	ids := make([]int64, 0, len(batch))
+	for _, r := range batch {
 		if err == nil && r.Decision.DisableWebhook {
 			e.markDisabled(r.Delivery.WebhookID)
+		}
+		if r.committed == nil {
+			ids = append(ids, r.Delivery.ID)
 		}
 	}
 	e.release(ids...)
 	if err == nil && e.cfg.OnAttempt != nil {
-		for _, r := range batch {
+		for _, r := range rs {
 			e.cfg.OnAttempt(r)
+		}
+	}
+	// Told last: a worker woken here may send its next result at once.
+	for _, r := range batch {
+		if r.committed != nil {
+			r.committed <- err == nil && r.Attempt.ID != 0
 		}
 	}
 	e.signalFreed()

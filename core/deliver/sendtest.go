@@ -52,7 +52,7 @@ func (e *Engine) SendTest(ctx context.Context, webhookID int64) (*core.Delivery,
 	e.mu.Unlock()
 	defer e.release(d.ID)
 
-	res := e.attempt(ctx, w, d, true)
+	res := e.sendOnce(ctx, newTarget(w), d)
 	if err := cfg.Deliveries.RecordAttempts(context.WithoutCancel(ctx), []core.AttemptResult{res}); err != nil {
 		return d, res.Attempt, err
 	}

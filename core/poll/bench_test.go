@@ -22,7 +22,8 @@ const benchEvents = 5_000_000
 // BenchmarkPollCycle times one steady-state poll (ms/poll) with 10, 100 and
 // 1,000 sites, each with a spike webhook that also takes goal events, a
 // drop webhook and two goals (an event goal and a wildcard page goal),
-// over 5 M events; every poll counts a fresh 10 s goal window. The
+// over 5 M events; every poll recounts the goals' buckets over the default
+// late horizon, with fresh completions in them. The
 // drop-check variants add the 12 h count, which a real poller runs once a
 // minute. baseline-ms is, in the same run, one bare Source.Now plus one
 // grouped visitors query over the same sites: the least any poll costs.
@@ -99,9 +100,10 @@ func benchPoll(b *testing.B, srv *chtest.Server, chdb string, src *clickhouse.So
 	}
 
 	// rewind adds the last 20 s of live traffic at the seed's rate (5 M a
-	// day, about 58 events/s), then moves every goal's watermark one 10 s
-	// poll interval behind, so that each timed poll counts a window full of
-	// fresh events as a steady poller does, not an empty one.
+	// day, about 58 events/s), then opens every goal's buckets from the
+	// late horizon and one 10 s poll interval back, so that each timed poll
+	// recounts the horizon's buckets and finds fresh events in them, as a
+	// steady poller does.
 	rewind := func() {
 		if err := srv.SeedSynthetic(chdb, 1000, benchEvents/(24*3600)*20, 20*time.Second); err != nil {
 			b.Fatal(err)
@@ -110,11 +112,12 @@ func benchPoll(b *testing.B, srv *chtest.Server, chdb string, src *clickhouse.So
 		if err != nil {
 			b.Fatal(err)
 		}
-		wms := make(map[int64]time.Time, len(goalIDs))
+		open := core.BucketStart(now.Add(-core.DefaultLateHorizon - poll.DefaultInterval))
+		wms := make(map[int64]core.GoalState, len(goalIDs))
 		for _, id := range goalIDs {
-			wms[id] = now.Add(-poll.DefaultSettleDelay - poll.DefaultInterval)
+			wms[id] = core.GoalState{Open: open, Recount: open}
 		}
-		if err := ts.CommitPoll(ctx, core.PollCommit{Watermarks: wms, Status: core.PollStatus{ClickHouseOK: true}}); err != nil {
+		if err := ts.CommitPoll(ctx, core.PollCommit{Goals: wms, Status: core.PollStatus{ClickHouseOK: true}}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -20,8 +20,13 @@ type cycle struct {
 	hooks   []*core.Webhook
 	goals   []*core.Goal
 	states  map[core.AlertKey]core.AlertState
-	wms     map[int64]time.Time
-	marks   map[core.DigestKey]time.Time
+	// goalStates and reported are how far each goal is counted and what
+	// was reported of its buckets.
+	goalStates map[int64]core.GoalState
+	reported   map[core.BucketKey]uint64
+	marks      map[core.DigestKey]time.Time
+	goalByID   map[int64]*core.Goal
+	hookByID   map[int64]*core.Webhook
 	// goalHooks are the hooks that get each goal window's count;
 	// digestHooks those that get digests instead (Webhook.Digests).
 	goalHooks, digestHooks []*core.Webhook
@@ -40,11 +45,12 @@ type cycle struct {
 }
 
 // PollOnce runs one poll cycle: it reads the configuration and trigger
-// state, asks ClickHouse, and commits the alert states, goal watermarks,
-// digest marks, deliveries and status in one transaction, then calls Notify. When
-// ClickHouse fails it changes no trigger state, only saves the failing
-// status, and returns an error for which IsSourceError holds. Cycles never
-// overlap; the scheduler's backoff does not apply to direct calls.
+// state, asks ClickHouse, and commits the alert states, goal states and
+// reported buckets, digest marks, deliveries and status in one
+// transaction, then calls Notify. When ClickHouse fails it changes no
+// trigger state, only saves the failing status, and returns an error for
+// which IsSourceError holds. Cycles never overlap; the scheduler's backoff
+// does not apply to direct calls.
 func (p *Poller) PollOnce(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -93,7 +99,7 @@ func (p *Poller) failed(ctx context.Context, err error, dur time.Duration) error
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	p.fails++
-	wait := backoff(p.fails, p.cfg.Interval)
+	wait := backoff(p.fails, p.Interval())
 	local := p.cfg.Now()
 	p.retryAt = local.Add(wait)
 	if !IsSourceError(err) {
@@ -108,6 +114,7 @@ func (p *Poller) failed(ctx context.Context, err error, dur time.Duration) error
 		ClickHouseError:  err.Error(),
 		ClickHouseSince:  p.since(false, local),
 		ServerVersion:    p.status.ServerVersion,
+		LateEvents:       p.status.LateEvents,
 	}
 	p.version = "" // ask again after recovery: it may be another server
 	if serr := p.cfg.Triggers.SavePollStatus(ctx, st); serr != nil {
@@ -196,7 +203,7 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 	} else if gerr != nil {
 		return nil, gerr
 	}
-	c.commit.Watermarks = goals.watermarks
+	c.commit.Goals, c.commit.Reported, c.commit.LateEvents = goals.states, goals.reported, goals.late
 	c.commit.DigestMarks = goals.marks
 	c.commit.Deliveries = append(c.commit.Deliveries, goals.deliveries...)
 	c.events += goals.events
@@ -210,6 +217,7 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 		ClickHouseOK:    true,
 		ClickHouseSince: p.since(true, local),
 		ServerVersion:   p.version,
+		LateEvents:      p.status.LateEvents + goals.late,
 	}
 	// The duration of this very poll cannot be inside its own commit; the
 	// store gets the time so far, which leaves out only the commit itself.
@@ -237,15 +245,21 @@ func (c *cycle) load(ctx context.Context) error {
 	if c.goals, err = p.cfg.Goals.FindGoals(ctx, core.GoalFilter{}); err != nil {
 		return fmt.Errorf("load goals: %w", err)
 	}
+	c.goalByID = make(map[int64]*core.Goal, len(c.goals))
+	for _, g := range c.goals {
+		c.goalByID[g.ID] = g
+	}
 	hooks, err := p.cfg.Webhooks.FindWebhooks(ctx, core.WebhookFilter{EnabledOnly: true})
 	if err != nil {
 		return fmt.Errorf("load webhooks: %w", err)
 	}
+	c.hookByID = make(map[int64]*core.Webhook, len(hooks))
 	for _, h := range hooks {
 		if !h.Enabled || c.sites[h.SiteID] == nil {
 			continue
 		}
 		c.hooks = append(c.hooks, h)
+		c.hookByID[h.ID] = h
 		if h.Digests() {
 			c.digestHooks = append(c.digestHooks, h)
 		} else {
@@ -255,8 +269,11 @@ func (c *cycle) load(ctx context.Context) error {
 	if c.states, err = p.cfg.Triggers.AlertStates(ctx); err != nil {
 		return fmt.Errorf("load alert states: %w", err)
 	}
-	if c.wms, err = p.cfg.Triggers.GoalWatermarks(ctx); err != nil {
-		return fmt.Errorf("load goal watermarks: %w", err)
+	if c.goalStates, err = p.cfg.Triggers.GoalStates(ctx); err != nil {
+		return fmt.Errorf("load goal states: %w", err)
+	}
+	if c.reported, err = p.cfg.Triggers.ReportedBuckets(ctx); err != nil {
+		return fmt.Errorf("load goal buckets: %w", err)
 	}
 	if c.marks, err = p.cfg.Triggers.DigestMarks(ctx); err != nil {
 		return fmt.Errorf("load digest marks: %w", err)

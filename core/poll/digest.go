@@ -20,54 +20,50 @@ type digestItem struct {
 	goal *core.Goal
 }
 
-// digests reports the goal digests of the webhooks with a DigestInterval,
-// after the goal windows of this poll are counted (r holds their new
-// watermarks).
+// digestPlan is the digests a cycle reports: the windows to count, in
+// order, with their items; and the (webhook, goal) pairs that get no
+// goal.completed this poll, their last digest covering it.
+type digestPlan struct {
+	order  []window
+	groups map[window][]digestItem
+	skip   map[core.DigestKey]bool
+}
+
+// planDigests works out the goal digests of the webhooks with a
+// DigestInterval, and records their new marks in r.
 //
 // Each (webhook, goal) has a mark: the start of the next digest to report.
-// A pair seen for the first time is marked at the goal's watermark before
-// this poll (or, for a goal first seen now, its first watermark), so that
-// no completion from before is reported, just as goal windows start. A
-// digest covers [mark, end of the DigestInterval bucket holding mark),
-// buckets being aligned to the Unix epoch; so the first digest of a pair
-// may cover part of a bucket, and every later one a whole bucket. A digest
-// is due once the goal's watermark reaches its end; then the bucket is
-// counted afresh, so that unique visitors are exact for it, and reported
-// when its count is > 0. The marks move in the same commit as the
-// deliveries and watermarks, which makes digests restart-safe.
+// A pair seen for the first time is marked at ClickHouse's now, so that no
+// completion stamped before is reported. A digest covers [mark, end of the
+// DigestInterval bucket holding mark), buckets being aligned to the Unix
+// epoch; so the first digest of a pair may cover part of a bucket, and
+// every later one a whole bucket. A digest is due once its end is older
+// than the late horizon, by when every completion that reaches ClickHouse
+// in time has; then the bucket is counted afresh, so that its totals and
+// unique visitors are exact, and reported when its count is > 0. The marks
+// move in the same commit as the deliveries, which makes digests
+// restart-safe.
 //
 // A mark of a pair no longer taking digests (webhook disabled, deleted,
 // unsubscribed, filtered, digest turned off) is deleted. When the digest
 // was turned off and the webhook still takes the goal, the completions
-// counted since the mark are reported first as a last, shorter digest:
-// from this poll on the webhook gets the window counts. A changed interval
+// stamped from the mark to now are reported first as a last, shorter
+// digest, and the webhook gets goal.completed from the next poll on, which
+// reports only what reaches ClickHouse after this one. A changed interval
 // keeps the mark: the next digest runs from it to the new interval's next
 // boundary, so nothing is lost or counted twice.
-func (c *cycle) digests(ctx context.Context, r *goalResult) error {
-	groups := map[window][]digestItem{}
-	var order []window
+func (c *cycle) planDigests(r *goalResult) *digestPlan {
+	d := &digestPlan{groups: map[window][]digestItem{}, skip: map[core.DigestKey]bool{}}
 	add := func(w window, it digestItem) {
-		if _, ok := groups[w]; !ok {
-			order = append(order, w)
+		if _, ok := d.groups[w]; !ok {
+			d.order = append(d.order, w)
 		}
-		groups[w] = append(groups[w], it)
+		d.groups[w] = append(d.groups[w], it)
 	}
+	settled := c.now.Add(-c.p.cfg.LateHorizon)
 	wanted := map[core.DigestKey]bool{}
 	for _, g := range c.goals {
 		if c.sites[g.SiteID] == nil {
-			continue
-		}
-		// counted is how far the goal's completions are settled and
-		// counted after this poll; start is where a new pair begins.
-		start, seen := c.wms[g.ID]
-		counted, moved := r.watermarks[g.ID]
-		if !moved {
-			counted = start
-		}
-		if !seen {
-			start = counted
-		}
-		if counted.IsZero() {
 			continue
 		}
 		for _, h := range c.digestHooks {
@@ -78,12 +74,12 @@ func (c *cycle) digests(ctx context.Context, r *goalResult) error {
 			wanted[k] = true
 			mark, ok := c.marks[k]
 			if !ok {
-				mark = start
+				mark = c.now
 				r.marks[k] = mark
 			}
 			for range MaxDigestBuckets {
 				_, end := core.DigestBucket(mark, c.p.digestBucket(h))
-				if end.After(counted) {
+				if end.After(settled) {
 					break
 				}
 				add(window{mark, end}, digestItem{h, g})
@@ -92,39 +88,37 @@ func (c *cycle) digests(ctx context.Context, r *goalResult) error {
 			}
 		}
 	}
-	hooks := make(map[int64]*core.Webhook, len(c.hooks))
-	for _, h := range c.hooks {
-		hooks[h.ID] = h
-	}
-	goals := make(map[int64]*core.Goal, len(c.goals))
-	for _, g := range c.goals {
-		goals[g.ID] = g
-	}
 	for k, mark := range c.marks {
 		if wanted[k] {
 			continue
 		}
 		r.marks[k] = time.Time{} // deleted
-		h, g := hooks[k.WebhookID], goals[k.GoalID]
+		h, g := c.hookByID[k.WebhookID], c.goalByID[k.GoalID]
 		if h == nil || g == nil || c.sites[g.SiteID] == nil || h.Digests() || !takesGoal(h, g) {
 			continue
 		}
-		if wm, ok := c.wms[g.ID]; ok && mark.Before(wm) {
-			add(window{mark, wm}, digestItem{h, g})
+		d.skip[k] = true
+		if mark.Before(c.now) {
+			add(window{mark, c.now}, digestItem{h, g})
 		}
 	}
-	slices.SortFunc(order, func(a, b window) int {
+	slices.SortFunc(d.order, func(a, b window) int {
 		if n := a.from.Compare(b.from); n != 0 {
 			return n
 		}
 		return a.to.Compare(b.to)
 	})
-	// Digests go first: the last digest of a webhook whose digest was
-	// turned off covers the time before its first window.
+	return d
+}
+
+// countDigests counts the digests of d, digests first in r's deliveries:
+// the last digest of a webhook whose digest was turned off covers the time
+// before its first goal.completed.
+func (c *cycle) countDigests(ctx context.Context, r *goalResult, d *digestPlan) error {
 	windows := r.deliveries
 	r.deliveries = nil
-	for _, w := range order {
-		if err := c.countDigests(ctx, r, w, groups[w]); err != nil {
+	for _, w := range d.order {
+		if err := c.countDigest(ctx, r, w, d.groups[w]); err != nil {
 			return err
 		}
 	}
@@ -141,10 +135,10 @@ func (p *Poller) digestBucket(h *core.Webhook) time.Duration {
 	return h.DigestInterval
 }
 
-// countDigests counts the goals of items over one window, in one query
+// countDigest counts the goals of items over one window, in one query
 // however many webhooks share it, and renders each digest with a count > 0
 // for its own webhook.
-func (c *cycle) countDigests(ctx context.Context, r *goalResult, w window, items []digestItem) error {
+func (c *cycle) countDigest(ctx context.Context, r *goalResult, w window, items []digestItem) error {
 	var goals []*core.Goal
 	seen := map[int64]bool{}
 	for _, it := range items {

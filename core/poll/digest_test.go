@@ -40,6 +40,10 @@ func slackText(t *testing.T, d *core.Delivery) string {
 	return msg.Text
 }
 
+// digestHorizon is TestGoalDigest's late horizon: a digest is due this
+// long after its bucket ends.
+const digestHorizon = 2 * time.Second
+
 // digestRun is TestGoalDigest's world once its first steps, up to a
 // restart and a poll after it, fitted in one digest bucket.
 type digestRun struct {
@@ -48,6 +52,7 @@ type digestRun struct {
 	bucket              time.Duration
 	signup              *core.Goal
 	live, digest, chat  *core.Webhook
+	before              time.Time // ClickHouse's now before the first poll
 	first, bucketEnd    time.Time
 	marksAtFirst        map[core.DigestKey]time.Time
 	digestsBeforeTheEnd int
@@ -75,14 +80,14 @@ func startDigest(t *testing.T, bucket time.Duration) *digestRun {
 	newPoller := func() *poll.Poller {
 		cfg := e.config(e.src)
 		poll.SetDigestBucket(&cfg, bucket)
+		cfg.LateHorizon = digestHorizon
 		return poll.New(cfg)
 	}
 
-	// Start early in a bucket: the first watermark is ClickHouse's now
-	// less the tests' one-second settle delay.
+	// Start early in a bucket: the first mark is ClickHouse's now.
 	for deadline := time.Now().Add(bucket + 20*time.Second); ; time.Sleep(100 * time.Millisecond) {
 		now := e.chNow()
-		if _, end := core.DigestBucket(now.Add(-time.Second), bucket); end.Sub(now) >= bucket*3/4 {
+		if _, end := core.DigestBucket(now, bucket); end.Sub(now) >= bucket*3/4 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -93,15 +98,16 @@ func startDigest(t *testing.T, bucket time.Duration) *digestRun {
 	// or the one before: never reported.
 	e.insert(goalEvents(pid, e.chNow().Add(-3*time.Second), "Signup", "/", 1, 4)...)
 	r.p = newPoller()
+	r.before = e.chNow()
 	e.pollOnce(r.p)
-	r.first = e.watermarks()[r.signup.ID]
-	_, r.bucketEnd = core.DigestBucket(r.first, bucket)
 	r.marksAtFirst = e.digestMarks()
+	r.first = r.marksAtFirst[core.DigestKey{WebhookID: r.digest.ID, GoalID: r.signup.ID}]
+	_, r.bucketEnd = core.DigestBucket(r.first, bucket)
 
-	// Completions in three poll windows, with a restart between them; user
-	// 10 completes twice, in different windows.
+	// Completions in three polls, with a restart between them; user 10
+	// completes twice, in different polls.
 	e.insert(goalEvents(pid, r.first, "Signup", "/", 10, 3)...)
-	e.pollPast(r.p, r.first, r.signup)
+	e.pollPast(r.p, r.first)
 	e.restart()
 	r.p = newPoller()
 	at := e.chNow()
@@ -111,9 +117,9 @@ func startDigest(t *testing.T, bucket time.Duration) *digestRun {
 		t.Logf("with %v buckets: inserted at %v, after the bucket's end %v; trying a longer bucket", bucket, at, r.bucketEnd)
 		return nil
 	}
-	e.pollPast(r.p, at, r.signup)
-	if wm := e.watermarks()[r.signup.ID]; !wm.Before(r.bucketEnd) {
-		t.Logf("with %v buckets: the bucket ended (watermark %v) before the check; trying a longer bucket", bucket, wm)
+	e.pollPast(r.p, at)
+	if now := e.chNow(); !now.Before(r.bucketEnd.Add(digestHorizon)) {
+		t.Logf("with %v buckets: the bucket was due (at %v) before the check; trying a longer bucket", bucket, now)
 		return nil
 	}
 	r.digestsBeforeTheEnd = len(e.delivered(r.digest.ID))
@@ -137,8 +143,8 @@ func TestGoalDigest(t *testing.T) {
 	dk, ck := core.DigestKey{WebhookID: r.digest.ID, GoalID: r.signup.ID}, core.DigestKey{WebhookID: r.chat.ID, GoalID: r.signup.ID}
 	t.Run("marks each digest webhook's goal where the goal was first seen", func(t *testing.T) {
 		want := map[core.DigestKey]time.Time{dk: r.first, ck: r.first}
-		if !sameMarks(r.marksAtFirst, want) {
-			t.Errorf("digest marks = %v; want %v", r.marksAtFirst, want)
+		if !sameMarks(r.marksAtFirst, want) || r.first.Before(r.before) {
+			t.Errorf("digest marks = %v; want both at the first poll, from %v", r.marksAtFirst, r.before)
 		}
 	})
 	const n, visitors = 6, 5
@@ -148,7 +154,7 @@ func TestGoalDigest(t *testing.T) {
 		}
 	})
 
-	e.pollPast(r.p, r.bucketEnd, r.signup)
+	e.pollPast(r.p, r.bucketEnd.Add(digestHorizon))
 
 	t.Run("sends one message with every completion of the interval", func(t *testing.T) {
 		ds := e.delivered(r.digest.ID)
@@ -176,7 +182,7 @@ func TestGoalDigest(t *testing.T) {
 			t.Errorf("Slack text = %q; want %q", got, want)
 		}
 	})
-	t.Run("keeps sending each window to the webhook without a digest", func(t *testing.T) {
+	t.Run("keeps sending each poll's gain to the webhook without a digest", func(t *testing.T) {
 		gs := decodeGoals(t, e.delivered(r.live.ID))
 		if got := completions(gs, "Signup"); got != n || len(gs) < 2 {
 			t.Errorf("webhook without digest got %d completions in %d messages; want %d in at least 2", got, len(gs), n)
@@ -184,12 +190,14 @@ func TestGoalDigest(t *testing.T) {
 		checkWindows(t, gs)
 	})
 	t.Run("moves the marks to the next interval", func(t *testing.T) {
-		// Later buckets, empty, may have closed too on a slow machine: the
-		// marks are at the start of the bucket holding the watermark.
-		mark, _ := core.DigestBucket(e.watermarks()[r.signup.ID], r.bucket)
+		// Later buckets, empty, may have been due too on a slow machine:
+		// the marks are at the start of a bucket, from the next on.
+		got := e.digestMarks()
+		mark := got[dk]
+		start, _ := core.DigestBucket(mark, r.bucket)
 		want := map[core.DigestKey]time.Time{dk: mark, ck: mark}
-		if got := e.digestMarks(); !sameMarks(got, want) || mark.Before(r.bucketEnd) {
-			t.Errorf("digest marks = %v; want %v, from %v on", got, want, r.bucketEnd)
+		if !sameMarks(got, want) || mark.Before(r.bucketEnd) || !start.Equal(mark) || mark.After(e.chNow()) {
+			t.Errorf("digest marks = %v; want both at a bucket's start from %v on", got, r.bucketEnd)
 		}
 	})
 }
@@ -207,7 +215,7 @@ func TestGoalDigestCatchUp(t *testing.T) {
 	const d = 5 * time.Minute
 	from, _ := core.DigestBucket(e.chNow().Add(-2*time.Hour), d)
 	k := core.DigestKey{WebhookID: hook.ID, GoalID: g.ID}
-	e.seed(core.PollCommit{Watermarks: map[int64]time.Time{g.ID: from}, DigestMarks: map[core.DigestKey]time.Time{k: from}})
+	e.seed(core.PollCommit{Goals: map[int64]core.GoalState{g.ID: {Open: from, Recount: from}}, DigestMarks: map[core.DigestKey]time.Time{k: from}})
 	bucket := func(i int) time.Time { return from.Add(time.Duration(i) * d) }
 	e.insert(goalEvents(pid, bucket(0).Add(30*time.Second), "Signup", "/", 1, 1)...)
 	e.insert(goalEvents(pid, bucket(3).Add(4*time.Minute), "Signup", "/", 10, 2)...)
@@ -258,21 +266,21 @@ func TestGoalDigestCatchUp(t *testing.T) {
 // from the state an earlier run left.
 func TestGoalDigestChanges(t *testing.T) {
 	const d = 5 * time.Minute
-	t.Run("starts a new digest at the goal's watermark, not before", func(t *testing.T) {
+	t.Run("starts a new digest where it is first seen, not before", func(t *testing.T) {
 		e := newEnv(t)
 		const pid = 63
 		site := e.site("new-digest.example", pid)
 		g := e.goal(&core.Goal{SiteID: site.ID, EventName: "Signup"})
-		b, end := core.DigestBucket(e.chNow().Add(-30*time.Minute), d)
-		wm := b.Add(2 * time.Minute)
-		e.seed(core.PollCommit{Watermarks: map[int64]time.Time{g.ID: wm}})
 		hook := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventGoal}, DigestInterval: d})
-		e.insert(goalEvents(pid, b.Add(time.Minute), "Signup", "/", 1, 4)...) // before the watermark
-		e.insert(goalEvents(pid, wm, "Signup", "/", 10, 2)...)
+		e.insert(goalEvents(pid, e.chNow().Add(-time.Minute), "Signup", "/", 1, 4)...)
+		before := e.chNow()
 		e.pollOnce(e.poller())
-		gs := decodeGoals(t, e.delivered(hook.ID))
-		if len(gs) != 1 || gs[0].Completions != 2 || !gs[0].PeriodStart.Equal(wm) || !gs[0].PeriodEnd.Equal(end) {
-			t.Errorf("digests = %+v; want one of 2 completions over %v–%v", gs, wm, end)
+		mark := e.digestMarks()[core.DigestKey{WebhookID: hook.ID, GoalID: g.ID}]
+		if mark.Before(before) || mark.After(e.chNow()) {
+			t.Errorf("mark = %v; want the first poll's time, from %v", mark, before)
+		}
+		if ds := e.delivered(hook.ID); len(ds) != 0 {
+			t.Errorf("deliveries = %v; want none of the past", types(ds))
 		}
 	})
 	t.Run("continues from the mark when the interval changed", func(t *testing.T) {
@@ -285,7 +293,7 @@ func TestGoalDigestChanges(t *testing.T) {
 		// The mark an interval of 2 minutes left, not on a 5-minute line.
 		mark := b.Add(2 * time.Minute)
 		k := core.DigestKey{WebhookID: hook.ID, GoalID: g.ID}
-		e.seed(core.PollCommit{Watermarks: map[int64]time.Time{g.ID: end.Add(d)}, DigestMarks: map[core.DigestKey]time.Time{k: mark}})
+		e.seed(core.PollCommit{DigestMarks: map[core.DigestKey]time.Time{k: mark}})
 		e.insert(goalEvents(pid, b.Add(time.Minute), "Signup", "/", 1, 4)...) // reported before the change
 		e.insert(goalEvents(pid, mark, "Signup", "/", 10, 2)...)
 		e.insert(goalEvents(pid, end, "Signup", "/", 20, 3)...)
@@ -296,7 +304,7 @@ func TestGoalDigestChanges(t *testing.T) {
 			t.Errorf("digests = %+v; want 2 completions over %v–%v, then 3 over the next 5 minutes", gs, mark, end)
 		}
 	})
-	t.Run("sends the counted rest when the digest is turned off, then windows", func(t *testing.T) {
+	t.Run("sends the rest when the digest is turned off, then each poll's gain", func(t *testing.T) {
 		e := newEnv(t)
 		const pid = 65
 		site := e.site("off-digest.example", pid)
@@ -308,16 +316,23 @@ func TestGoalDigestChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		now := e.chNow()
-		mark, wm := now.Add(-20*time.Minute), now.Add(-10*time.Minute)
+		mark := now.Add(-20 * time.Minute)
 		k, kOff := core.DigestKey{WebhookID: hook.ID, GoalID: g.ID}, core.DigestKey{WebhookID: off.ID, GoalID: g.ID}
-		e.seed(core.PollCommit{Watermarks: map[int64]time.Time{g.ID: wm}, DigestMarks: map[core.DigestKey]time.Time{k: mark, kOff: mark}})
+		e.seed(core.PollCommit{DigestMarks: map[core.DigestKey]time.Time{k: mark, kOff: mark}})
 		e.insert(goalEvents(pid, mark.Add(time.Minute), "Signup", "/", 1, 2)...)
-		e.insert(goalEvents(pid, wm.Add(time.Minute), "Signup", "/", 10, 3)...)
-		e.pollOnce(e.poller())
+		e.insert(goalEvents(pid, now.Add(-10*time.Second), "Signup", "/", 10, 3)...)
+		p := e.poller()
+		e.pollOnce(p)
+		after := e.chNow()
 		gs := decodeGoals(t, e.delivered(hook.ID))
-		if len(gs) != 2 || gs[0].Completions != 2 || !gs[0].PeriodStart.Equal(mark) || !gs[0].PeriodEnd.Equal(wm) ||
-			gs[1].Completions != 3 || !gs[1].PeriodStart.Equal(wm) {
-			t.Errorf("deliveries = %+v; want the 2 completions since the mark, then a window of 3", gs)
+		if len(gs) != 1 || gs[0].Completions != 5 || !gs[0].PeriodStart.Equal(mark) || gs[0].PeriodEnd.Before(now) || gs[0].PeriodEnd.After(after) {
+			t.Errorf("deliveries = %+v; want one last digest of the 5 completions since the mark", gs)
+		}
+		e.insert(goalEvents(pid, after, "Signup", "/", 20, 1)...)
+		e.pollPast(p, after)
+		gs = decodeGoals(t, e.delivered(hook.ID))
+		if len(gs) != 2 || gs[1].Completions != 1 {
+			t.Errorf("deliveries = %+v; want the digest, then a goal.completed of the 1 new completion", gs)
 		}
 		if ds := e.delivered(off.ID); len(ds) != 0 {
 			t.Errorf("disabled webhook got %d deliveries", len(ds))

@@ -136,7 +136,7 @@ func TestClickHouseFailure(t *testing.T) {
 	if err := px.up(); err != nil {
 		t.Fatal(err)
 	}
-	e.pollPast(p, wms[signup.ID], signup)
+	e.pollPast(p, wms[signup.ID])
 	t.Run("recovers when ClickHouse returns", func(t *testing.T) {
 		st := e.status()
 		if !st.ClickHouseOK || st.ClickHouseError != "" || st.ClickHouseSince.Before(failing.ClickHouseSince) {

@@ -2,7 +2,6 @@ package poll
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -14,99 +13,194 @@ type window struct{ from, to time.Time }
 
 // goalResult is what goalEvents decided.
 type goalResult struct {
-	watermarks map[int64]time.Time
+	states     map[int64]core.GoalState
+	reported   map[core.BucketKey]uint64
+	late       uint64
 	marks      map[core.DigestKey]time.Time
 	deliveries []core.NewDelivery
 	events     int
 }
 
-// goalPlan is what a cycle counts of the goals: the windows to count, in
-// order, with their goals, and the watermarks moved without counting.
-type goalPlan struct {
-	r      *goalResult
-	order  []window
-	groups map[window][]*core.Goal
-	// steady is the window counted in the cycle's one pass over the
-	// current window (Source.Poll), if any; counts holds its counts once
-	// the pass has run.
-	steady *window
-	counts []core.GoalCount
+// count is one window of goal buckets to count: the goals, each from its
+// own start on (its buckets before that are not this count's).
+type count struct {
+	w     window
+	goals []*core.Goal
+	from  map[int64]time.Time
 }
 
-// planGoals works out the goal windows of this cycle: from every goal's
-// watermark up to SettleDelay behind ClickHouse's now, at most MaxWindow at
-// once. Goals sharing a window (all of them, in steady state) are counted
-// together. The window with the most goals among those inside the last
-// core.CurrentWindow, a steady poll's, is counted with the visitors.
+func (k *count) add(g *core.Goal, from time.Time) {
+	if k.from == nil {
+		k.from = map[int64]time.Time{}
+	}
+	k.goals = append(k.goals, g)
+	k.from[g.ID] = from
+}
+
+// goalPlan is what a cycle counts of the goals.
+//
+// Each goal's open buckets, from core.GoalState.Open on, are recounted at
+// every poll in the steady count, which the cycle's one pass over the
+// current window (Source.Poll) runs beside the visitors; what a bucket
+// gained over its reported count is sent. A bucket closes once it is older
+// than the late horizon; closed buckets get one more recount, at twice the
+// horizon, whose gain goes to late_events and is never sent, and are then
+// pruned. A goal far behind (after a downtime) catches up in counts of at
+// most MaxWindow, one per poll. A goal first seen, or one whose Open is no
+// bucket start (left by a hookwatch before buckets), has what was stamped
+// before that instant counted as reported, in a baseline count.
+type goalPlan struct {
+	r         *goalResult
+	steady    *count
+	catchUps  []*count
+	baselines []*count
+	recounts  []*count
+	// buckets holds the steady count's buckets once the pass has run.
+	buckets []core.BucketCount
+}
+
+// planGoals works out the counts of this cycle and every goal's next
+// state. The windows of catch-ups, baselines and recounts are grouped, so
+// that goals in step (all of them, in steady state) share one query.
 func (c *cycle) planGoals() *goalPlan {
 	p := c.p
-	plan := &goalPlan{
-		r:      &goalResult{watermarks: map[int64]time.Time{}, marks: map[core.DigestKey]time.Time{}},
-		groups: map[window][]*core.Goal{},
+	h := p.cfg.LateHorizon
+	plan := &goalPlan{r: &goalResult{states: map[int64]core.GoalState{}, reported: map[core.BucketKey]uint64{},
+		marks: map[core.DigestKey]time.Time{}}}
+	open := core.BucketStart(c.now.Add(-h)) // the oldest bucket open after this poll
+	end := core.BucketStart(c.now).Add(core.GoalBucket)
+	due := core.BucketStart(c.now.Add(-2 * h)) // buckets before it are due their recount
+	maxWindow := max(core.GoalBucket, p.cfg.MaxWindow.Truncate(core.GoalBucket))
+	batch := max(core.GoalBucket, h/2)
+	group := map[window]*count{}
+	at := func(list *[]*count, w window) *count {
+		if k := group[w]; k != nil {
+			return k
+		}
+		k := &count{w: w}
+		group[w] = k
+		*list = append(*list, k)
+		return k
 	}
-	end := c.now.Add(-p.cfg.SettleDelay)
 	for _, g := range c.goals {
 		if c.sites[g.SiteID] == nil {
 			continue
 		}
-		wm, ok := c.wms[g.ID]
-		if !ok {
-			// First seen: watch from here on; past completions are not new.
-			plan.r.watermarks[g.ID] = end
-			continue
-		}
-		if !wm.Before(end) {
-			continue
-		}
-		w := window{wm, end}
-		if end.Sub(wm) > p.cfg.MaxWindow {
-			w.to = wm.Add(p.cfg.MaxWindow)
-		}
+		st, known := c.goalStates[g.ID]
 		if !c.goalWanted(g) {
-			// No webhook would receive this window's count (digests
-			// ask for their own buckets): move on without asking.
-			plan.r.watermarks[g.ID] = w.to
+			// No webhook takes its counts: forget it, so that it starts
+			// afresh when one does.
+			if known {
+				plan.r.states[g.ID] = core.GoalState{}
+			}
 			continue
 		}
-		if _, ok := plan.groups[w]; !ok {
-			plan.order = append(plan.order, w)
+		if !known || !core.BucketStart(st.Open).Equal(st.Open) {
+			plan.r.states[g.ID] = c.baseline(plan, at, g, st, known)
+			continue
 		}
-		plan.groups[w] = append(plan.groups[w], g)
+		next := st
+		if next.Recount.IsZero() {
+			next.Recount = st.Open
+		}
+		if st.Open.Before(open.Add(-h)) {
+			w := window{st.Open, minTime(st.Open.Add(maxWindow), open)}
+			at(&plan.catchUps, w).add(g, st.Open)
+			next.Open = w.to
+			if next.Recount.Equal(st.Open) && !w.to.After(due) {
+				// Counted at twice the horizon already: no recount due.
+				next.Recount = w.to
+			}
+		} else {
+			if plan.steady == nil {
+				plan.steady = &count{w: window{st.Open, end}}
+			}
+			plan.steady.add(g, st.Open)
+			plan.steady.w.from = minTime(plan.steady.w.from, st.Open)
+			if open.After(st.Open) {
+				next.Open = open
+			}
+		}
+		if w := (window{next.Recount, minTime(minTime(st.Open, due), next.Recount.Add(maxWindow))}); w.to.Sub(w.from) >= batch {
+			at(&plan.recounts, w).add(g, w.from)
+		}
+		plan.r.states[g.ID] = next
 	}
-	slices.SortFunc(plan.order, func(a, b window) int { return a.from.Compare(b.from) })
-	oldest := c.now.Add(-core.CurrentWindow)
-	for i, w := range plan.order {
-		if !w.from.Before(oldest) && (plan.steady == nil || len(plan.groups[w]) >= len(plan.groups[*plan.steady])) {
-			plan.steady = &plan.order[i]
-		}
+	for _, list := range [][]*count{plan.catchUps, plan.baselines, plan.recounts} {
+		slices.SortFunc(list, func(a, b *count) int { return a.w.from.Compare(b.w.from) })
 	}
 	return plan
 }
 
-// goalEvents counts the completions of every goal window of plan and fans
-// each count > 0 out as one goal.completed; the steady window's counts
-// come from the cycle's pass, the others from a query per window. It only
-// reads the cycle, so that it can run beside traffic. Digest webhooks get
-// no window counts; their digests follow once the windows are counted.
+// baseline starts counting goal g, first seen (known false) or with an
+// Open left by a hookwatch before buckets: from the start of the bucket
+// holding that instant (now, for a new goal), with what that bucket holds
+// from before the instant counted as reported. It returns g's next state.
+func (c *cycle) baseline(plan *goalPlan, at func(*[]*count, window) *count, g *core.Goal, st core.GoalState, known bool) core.GoalState {
+	instant := c.now
+	if known {
+		instant = st.Open
+	}
+	start := core.BucketStart(instant)
+	next := core.GoalState{Open: start, Recount: st.Recount}
+	if next.Recount.IsZero() || next.Recount.After(start) {
+		next.Recount = start
+	}
+	if start.Before(instant) {
+		at(&plan.baselines, window{start, instant}).add(g, start)
+	}
+	return next
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// goalEvents runs the counts of plan but the steady one, whose buckets the
+// cycle's pass brought, and turns what the buckets gained into one
+// goal.completed per goal and count; then it reports the digests. It only
+// reads the cycle, so that it can run beside traffic.
 func (c *cycle) goalEvents(ctx context.Context, plan *goalPlan) (*goalResult, error) {
 	r := plan.r
-	for _, w := range plan.order {
-		goals := plan.groups[w]
-		var counts []core.GoalCount
-		if plan.steady != nil && w == *plan.steady {
-			counts = plan.counts
-		} else {
-			var err error
-			if counts, err = c.p.cfg.Source.GoalCompletions(ctx, c.goalQueries(goals), w.from, w.to); err != nil {
-				return nil, &sourceError{"goal completions", err}
-			}
-		}
-		if err := c.countGoals(r, w, goals, counts); err != nil {
+	digests := c.planDigests(r)
+	for _, k := range plan.baselines {
+		if err := c.countBaseline(ctx, r, k); err != nil {
 			return nil, err
 		}
 	}
-	if err := c.digests(ctx, r); err != nil {
+	var gains []gain
+	if plan.steady != nil {
+		gains = c.gains(r, plan.steady, plan.buckets, gains)
+	}
+	for _, k := range plan.catchUps {
+		bs, err := c.buckets(ctx, k, false)
+		if err != nil {
+			return nil, err
+		}
+		gains = c.gains(r, k, bs, gains)
+	}
+	for _, k := range plan.recounts {
+		bs, err := c.buckets(ctx, k, false)
+		if err != nil {
+			return nil, &sourceError{"goal recount", err}
+		}
+		c.recount(r, k, bs)
+	}
+	if err := c.sendGains(ctx, r, gains, digests.skip); err != nil {
 		return nil, err
+	}
+	if err := c.countDigests(ctx, r, digests); err != nil {
+		return nil, err
+	}
+	// Only the states that moved are written: at a poll interval under the
+	// bucket's 10 s, most polls move none.
+	for id, st := range r.states {
+		if old, ok := c.goalStates[id]; ok && old.Open.Equal(st.Open) && old.Recount.Equal(st.Recount) {
+			delete(r.states, id)
+		}
 	}
 	return r, nil
 }
@@ -140,51 +234,4 @@ func (c *cycle) goalQueries(goals []*core.Goal) []core.GoalQuery {
 		})
 	}
 	return qs
-}
-
-// goalEvent returns the goal.completed event of count n of goal g over w.
-func (c *cycle) goalEvent(key string, g *core.Goal, w window, n core.GoalCount) *core.Event {
-	site := c.sites[g.SiteID]
-	return &core.Event{
-		Type:      core.EventGoal,
-		Key:       key,
-		SiteID:    site.ID,
-		Timestamp: c.now,
-		Data: core.GoalData{
-			Site:           site.Domain,
-			SiteID:         site.PlausibleID,
-			Goal:           core.GoalRef{Name: g.Name(), Kind: g.Kind},
-			Completions:    n.Completions,
-			UniqueVisitors: n.UniqueVisitors,
-			PeriodStart:    w.from.UTC(),
-			PeriodEnd:      w.to.UTC(),
-		},
-	}
-}
-
-// countGoals fans out the counts of goals over one window to the webhooks
-// that take window counts and moves the goals' watermarks to the window's
-// end.
-func (c *cycle) countGoals(r *goalResult, w window, goals []*core.Goal, counts []core.GoalCount) error {
-	byID := make(map[int64]*core.Goal, len(goals))
-	for _, g := range goals {
-		byID[g.ID] = g
-	}
-	for _, n := range counts {
-		g := byID[n.GoalID]
-		if g == nil || n.Completions == 0 {
-			continue
-		}
-		e := c.goalEvent(fmt.Sprintf("goal:%d:%d:%d", g.ID, w.from.UnixMilli(), w.to.UnixMilli()), g, w, n)
-		ds, err := core.FanOut(e, g, c.goalHooks)
-		if err != nil {
-			return fmt.Errorf("fan out goal %d: %w", g.ID, err)
-		}
-		r.deliveries = append(r.deliveries, ds...)
-		r.events++
-	}
-	for _, g := range goals {
-		r.watermarks[g.ID] = w.to
-	}
-	return nil
 }

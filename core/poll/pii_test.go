@@ -52,7 +52,7 @@ func TestNoPII(t *testing.T) {
 	e.pollOnce(p) // spike (5 ≥ 3) and drop (5 < 8)
 	start := e.watermarks()[signup.ID]
 	e.insert(piiEvents(pid, start, "Signup", "/signup", 0, 2)...)
-	e.pollPast(p, start, signup) // goal.completed
+	e.pollPast(p, start) // goal.completed
 	e.insert(piiEvents(pid, e.chNow().Add(-20*time.Second), "pageview", "/", 10, 4)...)
 	e.pollOnce(p) // drop.resolved (9 ≥ 8)
 	e.truncate()

@@ -1,7 +1,7 @@
 // Package poll is hookwatch's trigger poller: on a schedule it reads
 // Plausible's ClickHouse, decides which traffic alerts and goal completions
 // fire, and commits the resulting deliveries to the outbox together with the
-// alert states, goal watermarks and goal digest marks that produced them.
+// alert states, goal buckets and goal digest marks that produced them.
 package poll
 
 import (
@@ -20,7 +20,6 @@ import (
 // Defaults of Config's zero fields.
 const (
 	DefaultInterval    = 10 * time.Second
-	DefaultSettleDelay = 10 * time.Second
 	DefaultDropEvery   = time.Minute
 	DefaultSampleEvery = time.Minute
 	DefaultMaxWindow   = time.Hour
@@ -48,17 +47,20 @@ type Config struct {
 
 	// Interval is the time between polls.
 	Interval time.Duration
-	// SettleDelay keeps goal windows this far behind ClickHouse's now(), so
-	// that events still in Plausible's ingest buffer are not missed.
-	SettleDelay time.Duration
+	// LateHorizon is how long goal buckets stay open: a completion that
+	// reaches ClickHouse within LateHorizon − Interval of its timestamp is
+	// reported exactly once. Default core.DefaultLateHorizon; the CLI
+	// keeps it within core's range.
+	LateHorizon time.Duration
 	// DropEvery is how often the 12 h drop count, the expensive query, is
 	// run; a webhook new to the drop check makes it run at once.
 	DropEvery time.Duration
 	// SampleEvery is how often the current visitors of every site are kept
 	// for the traffic chart; a site whose alert fires is always sampled.
 	SampleEvery time.Duration
-	// MaxWindow bounds one goal window, so that catching up after a long
-	// downtime runs in several bounded queries instead of one huge one.
+	// MaxWindow bounds one goal count outside the steady one, so that
+	// catching up after a long downtime runs in several bounded queries
+	// instead of one huge one.
 	MaxWindow time.Duration
 	// TopN is how many top sources and pages a spike carries.
 	TopN int
@@ -109,6 +111,10 @@ type Poller struct {
 	// stops waiting for it; running counts those polls.
 	polls   context.Context
 	running sync.WaitGroup
+
+	// sched holds the running scheduler and its job, so SetInterval can
+	// reschedule; interval is the current time between polls (see interval.go).
+	sched scheduled
 }
 
 // New returns a Poller for cfg, filling its defaults.
@@ -116,8 +122,8 @@ func New(cfg Config) *Poller {
 	if cfg.Interval <= 0 {
 		cfg.Interval = DefaultInterval
 	}
-	if cfg.SettleDelay <= 0 {
-		cfg.SettleDelay = DefaultSettleDelay
+	if cfg.LateHorizon <= 0 {
+		cfg.LateHorizon = core.DefaultLateHorizon
 	}
 	if cfg.DropEvery <= 0 {
 		cfg.DropEvery = DefaultDropEvery
@@ -146,7 +152,9 @@ func New(cfg Config) *Poller {
 	if cfg.Notify == nil {
 		cfg.Notify = func() {}
 	}
-	return &Poller{cfg: cfg, log: cfg.Logger.With("component", "poll")}
+	p := &Poller{cfg: cfg, log: cfg.Logger.With("component", "poll")}
+	p.sched.interval = cfg.Interval
+	return p
 }
 
 // Run polls every Interval until ctx is done, then waits (at most
@@ -161,22 +169,22 @@ func (p *Poller) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("poll: new scheduler: %w", err)
 	}
-	_, err = s.NewJob(
-		gocron.DurationJob(p.cfg.Interval),
+	job, err := s.NewJob(
+		gocron.DurationJob(p.Interval()),
 		gocron.NewTask(p.tick),
-		gocron.WithName("poll"),
-		gocron.WithSingletonMode(gocron.LimitModeReschedule),
-		gocron.WithStartAt(gocron.WithStartImmediately()),
+		append(jobOptions(), gocron.WithStartAt(gocron.WithStartImmediately()))...,
 	)
 	if err != nil {
 		_ = s.Shutdown()
 		return fmt.Errorf("poll: new job: %w", err)
 	}
+	p.sched.started(s, job)
+	defer p.sched.stopped()
 	polls, cancelPolls := context.WithCancel(context.WithoutCancel(ctx))
 	p.mu.Lock()
 	p.polls = polls
 	p.mu.Unlock()
-	p.log.Info("poller started", "interval", p.cfg.Interval, "settle_delay", p.cfg.SettleDelay)
+	p.log.Info("poller started", "interval", p.Interval(), "late_horizon", p.cfg.LateHorizon)
 	s.Start()
 	<-ctx.Done()
 	err = s.Shutdown()

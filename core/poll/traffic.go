@@ -56,15 +56,16 @@ func (c *cycle) dropDue() bool {
 
 // query reads ClickHouse's counts of the cycle in one Source.Poll: the
 // visitors of every site, with the 12 h count when the drop check is due,
-// and the completions of plan's steady goal window.
+// and the buckets of plan's steady goal count.
 func (c *cycle) query(ctx context.Context, plan *goalPlan) error {
 	if len(c.siteIDs) == 0 {
 		return nil
 	}
 	due := c.dropDue()
 	q := core.PollQuery{SiteIDs: c.siteIDs, With12h: due}
-	if w := plan.steady; w != nil {
-		q.Goals, q.From, q.To = c.goalQueries(plan.groups[*w]), w.from, w.to
+	if k := plan.steady; k != nil {
+		q.Goals, q.From, q.To = c.goalQueries(k.goals), k.w.from, k.w.to
+		q.Buckets, q.BucketUsers = true, true
 	}
 	res, err := c.p.cfg.Source.Poll(ctx, q)
 	if err != nil {
@@ -75,7 +76,7 @@ func (c *cycle) query(ctx context.Context, plan *goalPlan) error {
 	}
 	// A site missing from a successful answer had no events: zero visitors.
 	c.counts, c.dropChecked = res.Visitors, due
-	plan.counts = res.Goals
+	plan.buckets = res.Buckets
 	return nil
 }
 
@@ -91,10 +92,10 @@ func (c *cycle) traffic(ctx context.Context) error {
 		site := c.sites[h.SiteID]
 		vc := counts[site.PlausibleID]
 		if watches(h, core.EventSpike) {
-			hits = c.evaluate(hits, h, site, core.EventSpike, vc.Current >= uint64(h.SpikeThreshold), vc.Current)
+			hits = c.evaluate(hits, h, site, core.EventSpike, core.TrafficRule{Type: core.EventSpike, Threshold: h.SpikeThreshold}.Holds(vc.Current), vc.Current)
 		}
 		if due && watches(h, core.EventDrop) {
-			hits = c.evaluate(hits, h, site, core.EventDrop, vc.Last12h < uint64(h.DropThreshold), vc.Last12h)
+			hits = c.evaluate(hits, h, site, core.EventDrop, core.TrafficRule{Type: core.EventDrop, Threshold: h.DropThreshold}.Holds(vc.Last12h), vc.Last12h)
 		}
 	}
 	if len(hits) == 0 {

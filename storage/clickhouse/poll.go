@@ -1,7 +1,6 @@
 package clickhouse
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -10,7 +9,8 @@ import (
 )
 
 // A poll's pass sends every event row to each count it belongs to, its
-// lanes, and groups by (site_id, lane): lane 1 is the current visitors,
+// lanes, and groups by (site_id, lane), and by bucket when goals are
+// counted per core.GoalBucket (the visitors lane has bucket 0): lane 1 is the current visitors,
 // and each distinct goal (kind and event name or page path) has a lane of
 // its own, whatever the sites asking for it. The lanes of a row are built
 // as an array and unfolded with arrayJoin, after WHERE, so that a row in
@@ -113,17 +113,21 @@ func laneChunks(keys []laneKey, budget int) []*lanes {
 	return out
 }
 
-// pollSQL returns the statement counting the lanes l of the sites bound to
-// its IN list and, with visitors, the current visitors of those sites.
+// bucketSeconds is core.GoalBucket in the seconds of DateTime.
+var bucketSeconds = int64(core.GoalBucket.Seconds())
+
+// pollSQL returns statement st: it counts st's lanes for the sites bound
+// to its IN list and, with visitors, the current visitors of those sites.
 // Without visitors it reads only the goal window.
-func pollSQL(visitors bool, l *lanes) string {
+func pollSQL(st statement) string {
 	var b strings.Builder
 	b.WriteString(`WITH (timestamp >= toDateTime(?) AND timestamp < toDateTime(?)) AS w, (w AND name = 'pageview') AS wp, if(wp, pathname, '') AS wpath
 SELECT site_id, toUInt32(arrayJoin(arrayFilter(k -> k != 0, [`)
 	var sel []string
-	if visitors {
+	if st.visitors {
 		sel = append(sel, fmt.Sprintf("if(timestamp >= now() - ? AND name != 'engagement', %d, 0)", laneVisitors))
 	}
+	l := st.lanes
 	if len(l.names) > 0 {
 		sel = append(sel, "if(w, transform(name, ?, ?, 0), 0)")
 	}
@@ -135,24 +139,36 @@ SELECT site_id, toUInt32(arrayJoin(arrayFilter(k -> k != 0, [`)
 	}
 	b.WriteString("\n    ")
 	b.WriteString(strings.Join(sel, ",\n    "))
-	b.WriteString(`]))) AS lane, count(), uniq(user_id)
-FROM events_v2
-WHERE site_id IN ? AND `)
-	if visitors {
+	b.WriteString("]))) AS lane,\n    ")
+	if st.buckets {
+		fmt.Fprintf(&b, "toUInt32(if(lane = %d, 0, intDiv(toUInt32(timestamp), %d) * %d))", laneVisitors, bucketSeconds, bucketSeconds)
+	} else {
+		b.WriteString("toUInt32(0)")
+	}
+	b.WriteString(" AS bucket, count(), uniq(user_id)")
+	if st.users {
+		// One more than kept, to tell a full list from a cut one. 18.16's
+		// groupUniqArray takes no size, so the list is cut after it is
+		// built: on the server, a bucket's visitors are few anyway.
+		fmt.Fprintf(&b, ", arraySlice(groupUniqArrayIf(user_id, lane != %d), 1, %d)", laneVisitors, core.MaxBucketUsers+1)
+	}
+	b.WriteString("\nFROM events_v2\nWHERE site_id IN ? AND ")
+	if st.visitors {
 		b.WriteString("timestamp >= least(now() - ?, toDateTime(?))")
 	} else {
 		b.WriteString("timestamp >= toDateTime(?) AND timestamp < toDateTime(?)")
 	}
-	b.WriteString("\nGROUP BY site_id, lane")
+	b.WriteString("\nGROUP BY site_id, lane, bucket")
 	return b.String()
 }
 
 // pollArgs returns pollSQL's arguments, in the order of its placeholders.
-func pollArgs(visitors bool, l *lanes, sites []uint64, from, to time.Time) []any {
+func pollArgs(st statement, from, to time.Time) []any {
 	args := []any{unix(from), unix(to)}
-	if visitors {
+	if st.visitors {
 		args = append(args, currentSeconds)
 	}
+	l := st.lanes
 	if len(l.names) > 0 {
 		args = append(args, l.names, l.nameLanes)
 	}
@@ -162,151 +178,11 @@ func pollArgs(visitors bool, l *lanes, sites []uint64, from, to time.Time) []any
 	for _, p := range l.patterns {
 		args = append(args, p)
 	}
-	args = append(args, ids(sites))
-	if visitors {
+	args = append(args, ids(st.sites))
+	if st.visitors {
 		args = append(args, currentSeconds, unix(from))
 	} else {
 		args = append(args, unix(from), unix(to))
 	}
 	return args
-}
-
-// Poll implements core.TrafficSource. Without the 12 h count it reads the
-// events once: one statement counts the current visitors and the goals
-// (one more per statement budget of goal lanes or 100 regular
-// expressions, and the lot again per site list of the budget). The 12 h
-// count scans twelve hours, over which the goals' lanes would cost more
-// than a second statement reading only the goal window: with it, Poll
-// runs Visitors' statement and then the goals' own.
-func (s *Source) Poll(ctx context.Context, q core.PollQuery) (core.PollResult, error) {
-	res := core.PollResult{Visitors: make(map[uint64]core.VisitorCounts)}
-	hasLanes := len(laneKeys(q.Goals, nil)) > 0
-	visitorLane := !q.With12h && len(q.SiteIDs) > 0 && hasLanes
-	if !visitorLane && len(q.SiteIDs) > 0 {
-		v, err := s.Visitors(ctx, q.SiteIDs, q.With12h)
-		if err != nil {
-			return core.PollResult{}, err
-		}
-		res.Visitors = v
-	}
-	if !hasLanes {
-		return res, nil
-	}
-	p := pass{goals: q.Goals, from: q.From, to: q.To, res: &res, counts: make(map[goalKey]core.GoalCount)}
-	if visitorLane {
-		p.visitorSites = q.SiteIDs
-	}
-	if err := s.countLanes(ctx, &p); err != nil {
-		return core.PollResult{}, err
-	}
-	res.Goals = askedCounts(q.Goals, p.counts)
-	return res, nil
-}
-
-// pass is one count of goal lanes, and of the current visitors of
-// visitorSites if any, split into statements within the budget.
-type pass struct {
-	visitorSites []uint64
-	goals        []core.GoalQuery
-	from, to     time.Time
-
-	res    *core.PollResult // gets the visitors
-	counts map[goalKey]core.GoalCount
-}
-
-// countLanes runs the statements of p: per site list within maxSiteBytes,
-// the lanes of that list's goals in chunks within what the list leaves of
-// the budget, the first chunk with the visitors lane.
-func (s *Source) countLanes(ctx context.Context, p *pass) error {
-	goalSites := make(map[uint64]bool)
-	for _, g := range p.goals {
-		goalSites[g.PlausibleID] = true
-	}
-	asked := make(map[uint64]bool, len(p.visitorSites))
-	for _, id := range p.visitorSites {
-		asked[id] = true
-	}
-	for _, sites := range siteChunks(union(p.visitorSites, goalSites)) {
-		mine, visitors := make(map[uint64]bool), false
-		for _, id := range sites {
-			if goalSites[id] {
-				mine[id] = true
-			}
-			visitors = visitors || asked[id]
-		}
-		chunks := laneChunks(laneKeys(p.goals, mine), maxBoundBytes-siteCost*len(sites))
-		if len(chunks) == 0 {
-			chunks = []*lanes{{}}
-		}
-		for i, l := range chunks {
-			st := statement{visitors: visitors && i == 0, lanes: l, sites: sites}
-			if !st.visitors {
-				st.sites = siteList(sites, goalSites)
-			}
-			if err := s.pollLanes(ctx, st, p, asked, goalSites); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// statement is one of a pass's statements.
-type statement struct {
-	visitors bool
-	lanes    *lanes
-	sites    []uint64
-}
-
-func (s *Source) pollLanes(ctx context.Context, st statement, p *pass, asked, goalSites map[uint64]bool) error {
-	l := st.lanes
-	rows, err := s.conn.Query(ctx, pollSQL(st.visitors, l), pollArgs(st.visitors, l, st.sites, p.from, p.to)...)
-	if err != nil {
-		return s.wrap("poll", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var site uint64
-		var lane uint32
-		var n, users uint64
-		if err := rows.Scan(&site, &lane, &n, &users); err != nil {
-			return s.wrap("poll", err)
-		}
-		switch i := int(lane) - laneVisitors - 1; {
-		case lane == laneVisitors:
-			if asked[site] {
-				p.res.Visitors[site] = core.VisitorCounts{Current: users}
-			}
-		case i >= 0 && i < len(l.keys) && goalSites[site]:
-			k := l.keys[i]
-			p.counts[goalKey{site, k.kind, k.name}] = core.GoalCount{Completions: n, UniqueVisitors: users}
-		}
-	}
-	return s.wrap("poll", rows.Err())
-}
-
-// siteList returns the ids that are in keep, in order.
-func siteList(ids []uint64, keep map[uint64]bool) []uint64 {
-	var out []uint64
-	for _, id := range ids {
-		if keep[id] {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
-// union returns ids and the keys of more, each once.
-func union(ids []uint64, more map[uint64]bool) []uint64 {
-	out := append([]uint64(nil), ids...)
-	have := make(map[uint64]bool, len(ids))
-	for _, id := range ids {
-		have[id] = true
-	}
-	for id := range more {
-		if !have[id] {
-			out = append(out, id)
-		}
-	}
-	return out
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // rowsPerStatement bounds the rows of one multi-row statement, and so its
-// bound variables (9 a row at most) well below SQLite's limit of 32,766.
+// bound variables (10 a row at most) well below SQLite's limit of 32,766.
 // A power of two: see inPieces.
 const rowsPerStatement = 256
 
@@ -176,10 +176,26 @@ func inPieces(idx []int, f func(idx []int) error) error {
 var recordQueries = sync.OnceValue(func() []string {
 	var qs []string
 	for n := 1; n <= rowsPerStatement; n *= 2 {
-		qs = append(qs, updateDeliveriesSQL(n), insertAttemptsSQL(n))
+		qs = append(qs, updateSQL()[n], insertSQL()[n])
 	}
 	return append(qs, readHookHealthSQL, healHooksSQL)
 })
+
+// updateSQL and insertSQL hold the texts of updateDeliveriesSQL and
+// insertAttemptsSQL by row count, built once: the text of 256 rows is the
+// key to its prepared statement, and building it was a cost of every call.
+var (
+	updateSQL = sync.OnceValue(func() map[int]string { return bySize(updateDeliveriesSQL) })
+	insertSQL = sync.OnceValue(func() map[int]string { return bySize(insertAttemptsSQL) })
+)
+
+func bySize(sql func(n int) string) map[int]string {
+	m := map[int]string{}
+	for n := 1; n <= rowsPerStatement; n *= 2 {
+		m[n] = sql(n)
+	}
+	return m
+}
 
 // updateDeliveriesSQL updates n deliveries, each from a row of (id, state,
 // counted, next_attempt_at, last_status, last_error, msg_id), and returns
@@ -198,9 +214,9 @@ func updateDeliveriesSQL(n int) string {
 // insertAttemptsSQL inserts n attempts. RETURNING's order is unspecified,
 // hence the delivery id beside each attempt id.
 func insertAttemptsSQL(n int) string {
-	return `INSERT INTO attempts (delivery_id, started_at, duration_us, status,
+	return `INSERT INTO attempts (delivery_id, number, started_at, duration_us, status,
 		request_headers, response_headers, response_body, error, interrupted)
-		VALUES ` + placeholders(n, 9) + ` RETURNING id, delivery_id`
+		VALUES ` + placeholders(n, 10) + ` RETURNING id, delivery_id`
 }
 
 // updateDeliveries applies the results at idx, whose deliveries are
@@ -218,7 +234,7 @@ func updateDeliveries(ctx context.Context, tx *Tx, b *attemptBatch, idx []int) e
 		args = append(args, d.ID, string(d.State), counted, ms(d.NextAttemptAt), d.LastStatus, d.LastError, d.MsgID)
 		byID[d.ID] = i
 	}
-	st, err := tx.stmt(ctx, updateDeliveriesSQL(len(idx)))
+	st, err := tx.stmt(ctx, updateSQL()[len(idx)])
 	if err != nil {
 		return dbError("update deliveries", err)
 	}
@@ -246,7 +262,7 @@ func updateDeliveries(ctx context.Context, tx *Tx, b *attemptBatch, idx []int) e
 // insertAttempts logs the attempts of the results at idx, whose
 // deliveries are distinct and exist, and sets their ids.
 func insertAttempts(ctx context.Context, tx *Tx, b *attemptBatch, idx []int) error {
-	args := make([]any, 0, 9*len(idx))
+	args := make([]any, 0, 10*len(idx))
 	byDelivery := make(map[int64]int, len(idx))
 	for _, i := range idx {
 		r := b.results[i]
@@ -263,11 +279,11 @@ func insertAttempts(ctx context.Context, tx *Tx, b *attemptBatch, idx []int) err
 		if len(body) > core.MaxResponseBody {
 			body = strings.ToValidUTF8(body[:core.MaxResponseBody], "")
 		}
-		args = append(args, r.Delivery.ID, ms(b.started[i]), a.Duration.Microseconds(), a.StatusCode,
+		args = append(args, r.Delivery.ID, a.Number, ms(b.started[i]), a.Duration.Microseconds(), a.StatusCode,
 			reqH, respH, body, a.Error, boolInt(r.Decision.Verdict == core.VerdictInterrupted || a.Interrupted))
 		byDelivery[r.Delivery.ID] = i
 	}
-	st, err := tx.stmt(ctx, insertAttemptsSQL(len(idx)))
+	st, err := tx.stmt(ctx, insertSQL()[len(idx)])
 	if err != nil {
 		return dbError("insert attempts", err)
 	}
@@ -316,7 +332,7 @@ func attachAttempts(ctx context.Context, tx *Tx, ds []*core.Delivery) error {
 		byID[d.ID], ids[i] = d, d.ID
 		d.Attempts = []*core.Attempt{}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, delivery_id, started_at, duration_us, status, request_headers,
+	rows, err := tx.QueryContext(ctx, `SELECT id, delivery_id, number, started_at, duration_us, status, request_headers,
 		response_headers, response_body, error, interrupted FROM attempts
 		WHERE delivery_id IN (`+strings.Repeat("?,", len(ids)-1)+`?) ORDER BY started_at, id`, ids...)
 	if err != nil {
@@ -327,7 +343,7 @@ func attachAttempts(ctx context.Context, tx *Tx, ds []*core.Delivery) error {
 		var a core.Attempt
 		var started, dur int64
 		var reqH, respH sql.NullString
-		if err := rows.Scan(&a.ID, &a.DeliveryID, &started, &dur, &a.StatusCode, &reqH, &respH,
+		if err := rows.Scan(&a.ID, &a.DeliveryID, &a.Number, &started, &dur, &a.StatusCode, &reqH, &respH,
 			&a.ResponseBody, &a.Error, &a.Interrupted); err != nil {
 			return dbError("find attempts", err)
 		}

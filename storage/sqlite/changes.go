@@ -1,6 +1,11 @@
 package sqlite
 
-import "context"
+import (
+	"context"
+	"strconv"
+
+	"github.com/hookwatch/hookwatch/core"
+)
 
 // OthersVersion returns a number that changes whenever another process
 // commits to the database, and stays the same across this DB's own
@@ -15,4 +20,70 @@ func (db *DB) OthersVersion(ctx context.Context) (int64, error) {
 		return 0, dbError("read data_version", err)
 	}
 	return v, nil
+}
+
+// WebhookChanges returns the webhooks created or changed after change
+// number since, and the ids of those deleted after it, in change order, at
+// most limit webhooks (0: no limit). The change numbers are kept by the
+// triggers of migration 0007, one per change and never shared, so an
+// answer when nothing changed costs one single-row read, and pages never
+// overlap. A since beyond the database's own number (a database restored
+// from a backup) is read as 0, with Reset set.
+func (s *WebhookService) WebhookChanges(ctx context.Context, since int64, limit int) (*core.WebhookChanges, error) {
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	out := &core.WebhookChanges{}
+	if err := tx.QueryRowContext(ctx, `SELECT seq FROM webhook_changes`).Scan(&out.Version); err != nil {
+		return nil, dbError("read webhook changes", err)
+	}
+	if since > out.Version {
+		since, out.Reset = 0, true
+	}
+	if since == out.Version {
+		return out, nil
+	}
+	tail := "ORDER BY w.change_seq"
+	if limit > 0 {
+		tail += " LIMIT " + strconv.Itoa(limit+1) // one more, to know whether more follow
+	}
+	if out.Changed, err = queryWebhooks(ctx, tx, "w.change_seq > ?", tail, since); err != nil {
+		return nil, err
+	}
+	if limit > 0 && len(out.Changed) > limit {
+		out.Changed, out.More = out.Changed[:limit], true
+		// The page ends at its last change; the next is read from there.
+		if err := tx.QueryRowContext(ctx, `SELECT change_seq FROM webhooks WHERE id = ?`, out.Changed[limit-1].ID).Scan(&out.Version); err != nil {
+			return nil, dbError("read webhook changes", err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM webhook_tombstones WHERE change_seq > ? AND change_seq <= ? ORDER BY change_seq`, since, out.Version)
+	if err != nil {
+		return nil, dbError("read deleted webhooks", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, dbError("read deleted webhooks", err)
+		}
+		out.Deleted = append(out.Deleted, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("read deleted webhooks", err)
+	}
+	return out, nil
+}
+
+// Counts returns how many sites and webhooks the database holds, without
+// reading them: for the line logged at start, which at 100,000 webhooks
+// must not cost a read of every one.
+func (db *DB) Counts(ctx context.Context) (sites, webhooks int, err error) {
+	err = db.reader.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM sites), (SELECT count(*) FROM webhooks)`).Scan(&sites, &webhooks)
+	if err != nil {
+		return 0, 0, dbError("count sites and webhooks", err)
+	}
+	return sites, webhooks, nil
 }

@@ -99,7 +99,7 @@ func openFS(path string, migrations migrationSource) (_ *DB, err error) {
 	}
 	db.reader.SetMaxOpenConns(4)
 
-	if err := db.writer.PingContext(context.Background()); err != nil {
+	if err := db.ping(); err != nil {
 		return nil, core.Errorf(core.EINTERNAL, "open %s: %v", abs, err)
 	}
 	if created {
@@ -111,6 +111,22 @@ func openFS(path string, migrations migrationSource) (_ *DB, err error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// ping opens the writer's connection, which sets its pragmas. Processes
+// opening a new database at once race to switch it to WAL, and SQLite
+// answers the losers SQLITE_BUSY without waiting through busy_timeout:
+// ping tries again for as long as busy_timeout would have waited.
+func (db *DB) ping() error {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		err := db.writer.PingContext(context.Background())
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Path returns the absolute path of the database file.
@@ -253,6 +269,24 @@ func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 		return tx.StmtContext(ctx, st), nil
 	}
 	return tx.PrepareContext(ctx, query)
+}
+
+// writerQuery runs a read-only query on the writer's connection, outside
+// any transaction, prepared once per process (see prepare). It is for the
+// engine's hot reads, which a reader connection would make after throwing
+// its page cache away (see DeliveryService.DueDeliveries). It waits for a
+// write transaction in progress, so it must not be called inside one.
+func (db *DB) writerQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := db.prepare(ctx, []string{query}); err != nil {
+		return nil, err
+	}
+	db.stmtMu.Lock()
+	st := db.stmts[query]
+	db.stmtMu.Unlock()
+	if st == nil {
+		return nil, core.Errorf(core.EINTERNAL, "database closed")
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 // commit commits tx and wraps a failure.

@@ -60,7 +60,7 @@ func TestOpen(t *testing.T) {
 
 		_, err = sqlite.Open(path)
 		wantError(t, err, core.ECONFLICT, "")
-		want := "database schema version 99 is newer than this hookwatch (knows up to 4); upgrade hookwatch"
+		want := "database schema version 99 is newer than this hookwatch (knows up to " + strconv.Itoa(latestVersion(t)) + "); upgrade hookwatch"
 		if got := core.ErrorMessage(err); got != want {
 			t.Errorf("message = %q, want %q", got, want)
 		}
@@ -109,9 +109,20 @@ func TestOpenConcurrently(t *testing.T) {
 	if backups, _ := filepath.Glob(path + ".bak-*"); len(backups) != 0 {
 		t.Errorf("backups = %v, want none of a new database", backups)
 	}
-	if v := userVersion(t, path); v != 4 {
-		t.Errorf("user_version = %d, want 4", v)
+	if v, want := userVersion(t, path), latestVersion(t); v != want {
+		t.Errorf("user_version = %d, want %d", v, want)
 	}
+}
+
+// latestVersion is the number of the newest migration, from the files the
+// binary embeds.
+func latestVersion(t *testing.T) int {
+	t.Helper()
+	migs, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(migs) == 0 {
+		t.Fatalf("no migrations found: %v", err)
+	}
+	return len(migs)
 }
 
 func TestDefaultPath(t *testing.T) {

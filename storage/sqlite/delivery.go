@@ -79,36 +79,22 @@ func enqueue(ctx context.Context, tx *Tx, ds []core.NewDelivery) error {
 // DueDeliveries returns up to limit deliveries of enabled webhooks that are
 // pending or retrying and due at now, by due time, leaving out the ids in
 // skip. firstOnly picks deliveries never attempted; otherwise only retries.
+//
+// It reads through the writer's connection, outside a transaction (one
+// statement is its own snapshot): a reader connection throws its page cache
+// away whenever the database changed since its last read, which between two
+// of the engine's reads it always has, and freeing and re-reading those
+// pages was most of what a read cost. The writer's cache survives its own
+// commits.
 func (s *DeliveryService) DueDeliveries(ctx context.Context, now time.Time, firstOnly bool, limit int, skip map[int64]bool) ([]*core.Delivery, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	tx, err := s.db.beginRead(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-
-	wanted := "d.attempt_count > 0"
-	if firstOnly {
-		wanted = "d.attempt_count = 0"
-	}
 	args := []any{ms(now)}
 	if len(skip) > 0 {
-		// The skipped ids are in flight and may be many, and all among the
-		// oldest: leaving them out in SQL, in one JSON array, spares
-		// reading and decoding their rows only to drop them. Inside a CASE,
-		// which SQLite cannot split, so that an id is looked up only for
-		// rows of the right kind; as a term of its own it would be tested
-		// first, from the index, and a retry read would pay for every due
-		// first attempt.
-		wanted = "CASE WHEN " + wanted + " THEN d.id NOT IN (SELECT value FROM json_each(?)) ELSE 0 END"
 		args = append(args, idsJSON(skip))
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries d
-		JOIN webhooks w ON w.id = d.webhook_id
-		WHERE d.state IN ('pending', 'retrying') AND d.next_attempt_at <= ? AND w.enabled = 1 AND `+wanted+`
-		ORDER BY d.next_attempt_at, d.id LIMIT ?`, append(args, limit)...)
+	rows, err := s.db.writerQuery(ctx, dueSQL(firstOnly, len(skip) > 0), append(args, limit)...)
 	if err != nil {
 		return nil, dbError("find due deliveries", err)
 	}
@@ -125,6 +111,28 @@ func (s *DeliveryService) DueDeliveries(ctx context.Context, now time.Time, firs
 		return nil, dbError("find due deliveries", err)
 	}
 	return out, nil
+}
+
+// dueSQL is the query of DueDeliveries, with a JSON array of ids to skip
+// as its second parameter if skip is set. A pending delivery is one never
+// attempted, a retrying one has been: each state has its own index by due
+// time (migration 0007).
+func dueSQL(firstOnly, skip bool) string {
+	state := "retrying"
+	if firstOnly {
+		state = "pending"
+	}
+	cond := ""
+	if skip {
+		// The skipped ids are in flight and may be many, and all among the
+		// oldest: leaving them out in SQL, in one JSON array, spares
+		// reading and decoding their rows only to drop them.
+		cond = " AND d.id NOT IN (SELECT value FROM json_each(?))"
+	}
+	return `SELECT ` + deliveryColumns + ` FROM deliveries d
+		JOIN webhooks w ON w.id = d.webhook_id
+		WHERE d.state = '` + state + `' AND d.next_attempt_at <= ?` + cond + ` AND w.enabled = 1
+		ORDER BY d.next_attempt_at, d.id LIMIT ?`
 }
 
 // idsJSON returns the ids set to true in set as a JSON array.

@@ -239,7 +239,7 @@ func TestRecordAttempts(t *testing.T) {
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				d := enqueue(t, db, w.ID, tt.name)
-				a := &core.Attempt{StartedAt: c.now, Duration: 2500 * time.Microsecond, StatusCode: tt.status,
+				a := &core.Attempt{Number: 1, StartedAt: c.now, Duration: 2500 * time.Microsecond, StatusCode: tt.status,
 					RequestHeaders:  map[string][]string{"Webhook-Id": {d.MsgID}},
 					ResponseHeaders: map[string][]string{"X-Reply": {"a", "b"}}, ResponseBody: "body", Error: "err"}
 				err := sqlite.NewDeliveryService(db).RecordAttempts(ctx, []core.AttemptResult{{Delivery: d, Attempt: a, Decision: tt.dec}})
@@ -259,7 +259,7 @@ func TestRecordAttempts(t *testing.T) {
 					t.Fatalf("attempts = %d, want 1", len(got.Attempts))
 				}
 				ga := got.Attempts[0]
-				if ga.ID != a.ID || !ga.StartedAt.Equal(c.now) || ga.Duration != a.Duration || ga.DurationMS != 2.5 ||
+				if ga.ID != a.ID || ga.Number != 1 || !ga.StartedAt.Equal(c.now) || ga.Duration != a.Duration || ga.DurationMS != 2.5 ||
 					ga.StatusCode != tt.status || ga.ResponseBody != "body" || ga.Error != "err" ||
 					!reflect.DeepEqual(ga.ResponseHeaders, a.ResponseHeaders) || !reflect.DeepEqual(ga.RequestHeaders, a.RequestHeaders) ||
 					ga.Interrupted != (tt.dec.Verdict == core.VerdictInterrupted) {

@@ -52,33 +52,6 @@ func (s *TriggerStore) AlertStates(ctx context.Context) (map[core.AlertKey]core.
 	return out, nil
 }
 
-// GoalWatermarks returns, by goal id, the end of each goal's last counted
-// window.
-func (s *TriggerStore) GoalWatermarks(ctx context.Context) (map[int64]time.Time, error) {
-	tx, err := s.db.beginRead(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT goal_id, until FROM goal_watermarks`)
-	if err != nil {
-		return nil, dbError("find goal watermarks", err)
-	}
-	defer rows.Close()
-	out := make(map[int64]time.Time)
-	for rows.Next() {
-		var id, until int64
-		if err := rows.Scan(&id, &until); err != nil {
-			return nil, dbError("find goal watermarks", err)
-		}
-		out[id] = fromMS(until)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbError("find goal watermarks", err)
-	}
-	return out, nil
-}
-
 // DigestMarks returns, per (webhook, goal), the start of the next digest
 // to report.
 func (s *TriggerStore) DigestMarks(ctx context.Context) (map[core.DigestKey]time.Time, error) {
@@ -108,7 +81,8 @@ func (s *TriggerStore) DigestMarks(ctx context.Context) (map[core.DigestKey]time
 }
 
 // CommitPoll writes everything one poll decided in one transaction: alert
-// states, goal watermarks, digest marks (deleting those set to the zero
+// states, goal states and reported buckets (see saveGoalStates), digest
+// marks (deleting those set to the zero
 // time), the deliveries (as Enqueue does), the poll status and the traffic
 // samples, and prunes samples older than SampleRetention. State of webhooks
 // and goals deleted since the poll read them is dropped.
@@ -133,19 +107,8 @@ func (s *TriggerStore) CommitPoll(ctx context.Context, c core.PollCommit) error 
 			}
 		}
 	}
-	if len(c.Watermarks) > 0 {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO goal_watermarks (goal_id, until)
-			SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM goals WHERE id = ?1)
-			ON CONFLICT (goal_id) DO UPDATE SET until = excluded.until`)
-		if err != nil {
-			return dbError("save goal watermarks", err)
-		}
-		defer stmt.Close()
-		for id, until := range c.Watermarks {
-			if _, err := stmt.ExecContext(ctx, id, ms(until)); err != nil {
-				return dbError("save goal watermark", err)
-			}
-		}
+	if err := saveGoalStates(ctx, tx, c.Goals, c.Reported); err != nil {
+		return err
 	}
 	if err := saveDigestMarks(ctx, tx, c.DigestMarks); err != nil {
 		return err
@@ -155,6 +118,11 @@ func (s *TriggerStore) CommitPoll(ctx context.Context, c core.PollCommit) error 
 	}
 	if err := savePollStatus(ctx, tx, c.Status); err != nil {
 		return err
+	}
+	if c.LateEvents > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE poll_status SET late_events = late_events + ? WHERE id = 1`, int64(c.LateEvents)); err != nil {
+			return dbError("count late events", err)
+		}
 	}
 	if len(c.Samples) > 0 {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO traffic_samples (site_id, at, current_visitors, fired)
@@ -199,9 +167,10 @@ func (s *TriggerStore) PollStatus(ctx context.Context) (core.PollStatus, error) 
 	var st core.PollStatus
 	var at, since sql.NullInt64
 	var dur int64
+	var late int64
 	err = tx.QueryRowContext(ctx, `SELECT last_poll_at, last_poll_ms, clickhouse_ok, clickhouse_error,
-		clickhouse_since, server_version FROM poll_status WHERE id = 1`).
-		Scan(&at, &dur, &st.ClickHouseOK, &st.ClickHouseError, &since, &st.ServerVersion)
+		clickhouse_since, server_version, late_events FROM poll_status WHERE id = 1`).
+		Scan(&at, &dur, &st.ClickHouseOK, &st.ClickHouseError, &since, &st.ServerVersion, &late)
 	if err == sql.ErrNoRows {
 		return core.PollStatus{}, nil
 	} else if err != nil {
@@ -209,6 +178,7 @@ func (s *TriggerStore) PollStatus(ctx context.Context) (core.PollStatus, error) 
 	}
 	st.LastPollAt, st.ClickHouseSince = fromNullMS(at), fromNullMS(since)
 	st.LastPollDuration = time.Duration(dur) * time.Millisecond
+	st.LateEvents = uint64(late)
 	return st, nil
 }
 

@@ -34,7 +34,9 @@ func TestTriggerStore(t *testing.T) {
 				{WebhookID: w.ID, Type: core.EventSpike}: {Firing: true, LastFired: t0.Add(time.Hour)},
 				{WebhookID: w.ID, Type: core.EventDrop}:  {},
 			},
-			Watermarks: map[int64]time.Time{g.ID: t0.Add(50 * time.Minute)},
+			Goals:      map[int64]core.GoalState{g.ID: {Open: t0.Add(50 * time.Minute), Recount: t0.Add(48 * time.Minute)}},
+			Reported:   map[core.BucketKey]uint64{{GoalID: g.ID, Start: t0.Add(50 * time.Minute).Unix()}: 3},
+			LateEvents: 2,
 			Deliveries: []core.NewDelivery{{WebhookID: w.ID, EventKey: "spike:1", EventType: core.EventSpike, Payload: []byte(`{}`)}},
 			Status: core.PollStatus{LastPollAt: t0.Add(time.Hour), LastPollDuration: 120 * time.Millisecond,
 				ClickHouseOK: true, ClickHouseSince: t0, ServerVersion: "18.16.1"},
@@ -54,15 +56,20 @@ func TestTriggerStore(t *testing.T) {
 		if !reflect.DeepEqual(alerts, commit.Alerts) {
 			t.Errorf("alerts = %v, want %v", alerts, commit.Alerts)
 		}
-		marks, err := store.GoalWatermarks(ctx)
+		states, err := store.GoalStates(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(marks, commit.Watermarks) {
-			t.Errorf("watermarks = %v, want %v", marks, commit.Watermarks)
+		if !reflect.DeepEqual(states, commit.Goals) {
+			t.Errorf("goal states = %v, want %v", states, commit.Goals)
 		}
-		if st, _ := store.PollStatus(ctx); st != commit.Status {
-			t.Errorf("status = %+v, want %+v", st, commit.Status)
+		if buckets, _ := store.ReportedBuckets(ctx); !reflect.DeepEqual(buckets, commit.Reported) {
+			t.Errorf("reported buckets = %v, want %v", buckets, commit.Reported)
+		}
+		wantStatus := commit.Status
+		wantStatus.LateEvents = 2
+		if st, _ := store.PollStatus(ctx); st != wantStatus {
+			t.Errorf("status = %+v, want %+v", st, wantStatus)
 		}
 		samples, err := store.TrafficSamples(ctx, site.ID, t0.Add(-48*time.Hour))
 		if err != nil {
@@ -78,7 +85,8 @@ func TestTriggerStore(t *testing.T) {
 		// The next poll updates state in place.
 		next := core.PollCommit{
 			Alerts:     map[core.AlertKey]core.AlertState{{WebhookID: w.ID, Type: core.EventSpike}: {LastFired: t0.Add(time.Hour)}},
-			Watermarks: map[int64]time.Time{g.ID: t0.Add(51 * time.Minute)},
+			Goals:      map[int64]core.GoalState{g.ID: {Open: t0.Add(51 * time.Minute), Recount: t0.Add(49 * time.Minute)}},
+			LateEvents: 3,
 			Status:     core.PollStatus{LastPollAt: t0.Add(61 * time.Minute), ClickHouseOK: true, ClickHouseSince: t0},
 		}
 		if err := store.CommitPoll(ctx, next); err != nil {
@@ -88,8 +96,18 @@ func TestTriggerStore(t *testing.T) {
 		if got := alerts[core.AlertKey{WebhookID: w.ID, Type: core.EventSpike}]; got.Firing || !got.LastFired.Equal(t0.Add(time.Hour)) {
 			t.Errorf("spike state = %+v, want cleared with its last firing kept", got)
 		}
-		if marks, _ := store.GoalWatermarks(ctx); !marks[g.ID].Equal(t0.Add(51 * time.Minute)) {
-			t.Errorf("watermark = %v, want %v", marks[g.ID], t0.Add(51*time.Minute))
+		if states, _ := store.GoalStates(ctx); !states[g.ID].Open.Equal(t0.Add(51 * time.Minute)) {
+			t.Errorf("goal state = %v, want open from %v", states[g.ID], t0.Add(51*time.Minute))
+		}
+		if st, _ := store.PollStatus(ctx); st.LateEvents != 5 {
+			t.Errorf("late events = %d, want 2 + 3 added up", st.LateEvents)
+		}
+		// A failed poll's status keeps the count.
+		if err := store.SavePollStatus(ctx, core.PollStatus{LastPollAt: t0.Add(62 * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := store.PollStatus(ctx); st.LateEvents != 5 {
+			t.Errorf("late events after a failed poll's status = %d, want 5", st.LateEvents)
 		}
 	})
 
@@ -100,8 +118,9 @@ func TestTriggerStore(t *testing.T) {
 		g := mustGoal(t, db, "example.com", "Signup")
 		store := sqlite.NewTriggerStore(db)
 		err := store.CommitPoll(ctx, core.PollCommit{
-			Alerts:     map[core.AlertKey]core.AlertState{{WebhookID: w.ID, Type: core.EventSpike}: {Firing: true, LastFired: t0}},
-			Watermarks: map[int64]time.Time{g.ID: t0},
+			Alerts:   map[core.AlertKey]core.AlertState{{WebhookID: w.ID, Type: core.EventSpike}: {Firing: true, LastFired: t0}},
+			Goals:    map[int64]core.GoalState{g.ID: {Open: t0}},
+			Reported: map[core.BucketKey]uint64{{GoalID: g.ID, Start: t0.Unix()}: 1},
 			Deliveries: []core.NewDelivery{
 				{WebhookID: w.ID, EventKey: "ok", EventType: core.EventGoal, Payload: []byte(`{}`)},
 				{WebhookID: w.ID, EventKey: "", EventType: core.EventGoal, Payload: []byte(`{}`)}, // refused
@@ -112,12 +131,13 @@ func TestTriggerStore(t *testing.T) {
 			t.Fatal("CommitPoll accepted a delivery without an event key")
 		}
 		alerts, _ := store.AlertStates(ctx)
-		marks, _ := store.GoalWatermarks(ctx)
+		marks, _ := store.GoalStates(ctx)
+		buckets, _ := store.ReportedBuckets(ctx)
 		st, _ := store.PollStatus(ctx)
 		_, total, _ := sqlite.NewDeliveryService(db).FindDeliveries(ctx, core.DeliveryFilter{})
-		if len(alerts) != 0 || len(marks) != 0 || total != 0 || !st.LastPollAt.IsZero() {
-			t.Errorf("after a failed commit: %d alerts, %d watermarks, %d deliveries, status %+v; want nothing",
-				len(alerts), len(marks), total, st)
+		if len(alerts) != 0 || len(marks) != 0 || len(buckets) != 0 || total != 0 || !st.LastPollAt.IsZero() {
+			t.Errorf("after a failed commit: %d alerts, %d goal states, %d buckets, %d deliveries, status %+v; want nothing",
+				len(alerts), len(marks), len(buckets), total, st)
 		}
 	})
 
@@ -128,8 +148,9 @@ func TestTriggerStore(t *testing.T) {
 		g := mustGoal(t, db, "example.com", "Signup")
 		store := sqlite.NewTriggerStore(db)
 		err := store.CommitPoll(ctx, core.PollCommit{
-			Alerts:     map[core.AlertKey]core.AlertState{{WebhookID: 77, Type: core.EventSpike}: {Firing: true}},
-			Watermarks: map[int64]time.Time{88: t0},
+			Alerts:   map[core.AlertKey]core.AlertState{{WebhookID: 77, Type: core.EventSpike}: {Firing: true}},
+			Goals:    map[int64]core.GoalState{88: {Open: t0}},
+			Reported: map[core.BucketKey]uint64{{GoalID: 88, Start: t0.Unix()}: 1},
 			DigestMarks: map[core.DigestKey]time.Time{
 				{WebhookID: 77, GoalID: g.ID}: t0,
 				{WebhookID: w.ID, GoalID: 88}: t0,
@@ -140,10 +161,45 @@ func TestTriggerStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		alerts, _ := store.AlertStates(ctx)
-		marks, _ := store.GoalWatermarks(ctx)
+		marks, _ := store.GoalStates(ctx)
+		buckets, _ := store.ReportedBuckets(ctx)
 		digests, _ := store.DigestMarks(ctx)
-		if len(alerts) != 0 || len(marks) != 0 || len(digests) != 0 {
-			t.Errorf("kept %v, %v and %v of deleted webhooks and goals", alerts, marks, digests)
+		if len(alerts) != 0 || len(marks) != 0 || len(buckets) != 0 || len(digests) != 0 {
+			t.Errorf("kept %v, %v, %v and %v of deleted webhooks and goals", alerts, marks, buckets, digests)
+		}
+	})
+
+	t.Run("prunes recounted buckets and deletes a zeroed goal state", func(t *testing.T) {
+		db, _ := mustOpen(t)
+		mustSite(t, db, "example.com", 5)
+		g := mustGoal(t, db, "example.com", "Signup")
+		g2 := mustGoal(t, db, "example.com", "Purchase")
+		store := sqlite.NewTriggerStore(db)
+		at := func(d time.Duration) int64 { return t0.Add(d).Unix() }
+		reported := map[core.BucketKey]uint64{}
+		for _, id := range []int64{g.ID, g2.ID} {
+			for _, d := range []time.Duration{0, 10 * time.Second, 20 * time.Second, 30 * time.Second} {
+				reported[core.BucketKey{GoalID: id, Start: at(d)}] = 1
+			}
+		}
+		if err := store.CommitPoll(ctx, core.PollCommit{
+			Goals:    map[int64]core.GoalState{g.ID: {Open: t0.Add(30 * time.Second), Recount: t0}, g2.ID: {Open: t0.Add(30 * time.Second), Recount: t0}},
+			Reported: reported,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// g's buckets before 20 s had their last recount; g2 is no longer watched.
+		if err := store.CommitPoll(ctx, core.PollCommit{
+			Goals: map[int64]core.GoalState{g.ID: {Open: t0.Add(30 * time.Second), Recount: t0.Add(20 * time.Second)}, g2.ID: {}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := map[core.BucketKey]uint64{{GoalID: g.ID, Start: at(20 * time.Second)}: 1, {GoalID: g.ID, Start: at(30 * time.Second)}: 1}
+		if got, _ := store.ReportedBuckets(ctx); !reflect.DeepEqual(got, want) {
+			t.Errorf("buckets = %v, want %v", got, want)
+		}
+		if states, _ := store.GoalStates(ctx); len(states) != 1 || states[g2.ID] != (core.GoalState{}) {
+			t.Errorf("goal states = %v, want only goal %d's", states, g.ID)
 		}
 	})
 

@@ -184,8 +184,9 @@ func createWebhook(ctx context.Context, tx *Tx, w *core.Webhook) error {
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO webhooks (site_id, url, secret, prev_secret, prev_secret_until,
 		enabled, disabled_reason, failing_since, events, spike_threshold, drop_threshold, goals,
-		allow_private, cooldown_ms, send_resolved, format, headers, digest_interval_ms, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		allow_private, cooldown_ms, send_resolved, format, headers, digest_interval_ms, template, content_type,
+		created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		append([]any{w.SiteID}, append(f, ms(w.CreatedAt), ms(w.UpdatedAt))...)...)
 	if err != nil {
 		return dbError("insert webhook", err)
@@ -204,7 +205,7 @@ func saveWebhook(ctx context.Context, tx *Tx, w *core.Webhook) error {
 	_, err = tx.ExecContext(ctx, `UPDATE webhooks SET url = ?, secret = ?, prev_secret = ?, prev_secret_until = ?,
 		enabled = ?, disabled_reason = ?, failing_since = ?, events = ?, spike_threshold = ?, drop_threshold = ?,
 		goals = ?, allow_private = ?, cooldown_ms = ?, send_resolved = ?, format = ?, headers = ?,
-		digest_interval_ms = ?, updated_at = ? WHERE id = ?`,
+		digest_interval_ms = ?, template = ?, content_type = ?, updated_at = ? WHERE id = ?`,
 		append(f, ms(w.UpdatedAt), w.ID)...)
 	if err != nil {
 		return dbError("update webhook", err)
@@ -212,7 +213,7 @@ func saveWebhook(ctx context.Context, tx *Tx, w *core.Webhook) error {
 	return nil
 }
 
-// webhookFields returns the columns from url to digest_interval_ms. It
+// webhookFields returns the columns from url to content_type. It
 // makes nil goals and headers empty, as they read back, so that --json
 // prints [] and not null.
 func webhookFields(w *core.Webhook) ([]any, error) {
@@ -234,17 +235,17 @@ func webhookFields(w *core.Webhook) ([]any, error) {
 		boolInt(w.Enabled), w.DisabledReason, nullMS(w.FailingSince), joinEventTypes(w.Events),
 		w.SpikeThreshold, w.DropThreshold, string(goalsJSON),
 		boolInt(w.AllowPrivate), w.Cooldown.Milliseconds(), boolInt(w.SendResolved), string(w.Format),
-		string(headersJSON), w.DigestInterval.Milliseconds()}, nil
+		string(headersJSON), w.DigestInterval.Milliseconds(), w.Template, w.TemplateContentType}, nil
 }
 
 const webhookColumns = `w.id, w.site_id, s.domain, w.url, w.secret, w.prev_secret, w.prev_secret_until,
 	w.enabled, w.disabled_reason, w.failing_since, w.events, w.spike_threshold, w.drop_threshold, w.goals,
 	w.allow_private, w.cooldown_ms, w.send_resolved, w.format, w.headers, w.digest_interval_ms,
-	w.created_at, w.updated_at`
+	w.template, w.content_type, w.created_at, w.updated_at`
 
 func findWebhookByID(ctx context.Context, tx *Tx, id int64) (*core.Webhook, error) {
 	row := tx.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks w JOIN sites s ON s.id = w.site_id WHERE w.id = ?`, id)
-	w, err := scanWebhook(row)
+	w, err := scanWebhook(row, nil)
 	if err == sql.ErrNoRows {
 		return nil, noWebhook(id)
 	} else if err != nil {
@@ -262,18 +263,25 @@ func findWebhooks(ctx context.Context, tx *Tx, filter core.WebhookFilter) ([]*co
 	if filter.EnabledOnly {
 		where = append(where, "w.enabled = 1")
 	}
+	return queryWebhooks(ctx, tx, strings.Join(where, " AND "), "ORDER BY w.id", args...)
+}
+
+// queryWebhooks returns the webhooks that match the SQL condition where
+// (all if it is empty), in the order and within the limit that tail says.
+func queryWebhooks(ctx context.Context, tx *Tx, where, tail string, args ...any) ([]*core.Webhook, error) {
 	q := `SELECT ` + webhookColumns + ` FROM webhooks w JOIN sites s ON s.id = w.site_id`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+	if where != "" {
+		q += " WHERE " + where
 	}
-	rows, err := tx.QueryContext(ctx, q+" ORDER BY w.id", args...)
+	rows, err := tx.QueryContext(ctx, q+" "+tail, args...)
 	if err != nil {
 		return nil, dbError("find webhooks", err)
 	}
 	defer rows.Close()
 	var out []*core.Webhook
+	in := &interner{domains: map[int64]string{}, events: map[string][]core.EventType{}}
 	for rows.Next() {
-		w, err := scanWebhook(rows)
+		w, err := scanWebhook(rows, in)
 		if err != nil {
 			return nil, dbError("find webhooks", err)
 		}
@@ -285,7 +293,16 @@ func findWebhooks(ctx context.Context, tx *Tx, filter core.WebhookFilter) ([]*co
 	return out, nil
 }
 
-func scanWebhook(row scanner) (*core.Webhook, error) {
+// interner shares the strings and event lists that many webhooks of one
+// read have alike, so that the poller's read of 100,000 webhooks at every
+// poll holds one copy of each. Event lists are shared at full capacity: an
+// append copies them.
+type interner struct {
+	domains map[int64]string
+	events  map[string][]core.EventType
+}
+
+func scanWebhook(row scanner, in *interner) (*core.Webhook, error) {
 	var w core.Webhook
 	var prevUntil, failingSince sql.NullInt64
 	var enabled, allowPrivate, sendResolved bool
@@ -293,15 +310,31 @@ func scanWebhook(row scanner) (*core.Webhook, error) {
 	var cooldown, digest, created, updated int64
 	err := row.Scan(&w.ID, &w.SiteID, &w.Site, &w.URL, &w.Secret, &w.PrevSecret, &prevUntil,
 		&enabled, &w.DisabledReason, &failingSince, &events, &w.SpikeThreshold, &w.DropThreshold, &goals,
-		&allowPrivate, &cooldown, &sendResolved, &format, &headers, &digest, &created, &updated)
+		&allowPrivate, &cooldown, &sendResolved, &format, &headers, &digest,
+		&w.Template, &w.TemplateContentType, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
 	w.PrevSecretUntil, w.FailingSince = fromNullMS(prevUntil), fromNullMS(failingSince)
 	w.Enabled, w.AllowPrivate, w.SendResolved = enabled, allowPrivate, sendResolved
-	w.Events = splitEventTypes(events)
+	if in == nil {
+		w.Events = splitEventTypes(events)
+	} else {
+		if d, ok := in.domains[w.SiteID]; ok {
+			w.Site = d
+		} else {
+			in.domains[w.SiteID] = w.Site
+		}
+		ev, ok := in.events[events]
+		if !ok {
+			ev = splitEventTypes(events)
+			ev = ev[:len(ev):len(ev)]
+			in.events[events] = ev
+		}
+		w.Events = ev
+	}
 	// The empty values, which most webhooks have, without the decoder:
-	// the engine re-reads every webhook each second.
+	// the poller reads every webhook at every poll.
 	if goals == "[]" {
 		w.Goals = []string{}
 	} else if err := json.Unmarshal([]byte(goals), &w.Goals); err != nil {
@@ -314,6 +347,11 @@ func scanWebhook(row scanner) (*core.Webhook, error) {
 	}
 	w.Cooldown, w.DigestInterval = time.Duration(cooldown)*time.Millisecond, time.Duration(digest)*time.Millisecond
 	w.Format, w.CreatedAt, w.UpdatedAt = core.Format(format), fromMS(created), fromMS(updated)
+	for _, f := range []core.Format{core.FormatStandard, core.FormatSlack, core.FormatDiscord} {
+		if w.Format == f {
+			w.Format = f // the constant, not a copy per row
+		}
+	}
 	return &w, nil
 }
 

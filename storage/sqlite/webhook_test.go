@@ -162,6 +162,22 @@ func TestWebhookService(t *testing.T) {
 		}
 	})
 
+	t.Run("stores a template and its content type", func(t *testing.T) {
+		db, _ := mustOpen(t)
+		mustSite(t, db, "example.com", 5)
+		w := mustWebhook(t, db, "example.com")
+		hooks := sqlite.NewWebhookService(db)
+		format, tpl, ct := core.FormatTemplate, "{{sentence .}}\n", "text/plain; charset=utf-8"
+		got, err := hooks.UpdateWebhook(ctx, w.ID, core.WebhookUpdate{Format: &format, Template: &tpl, ContentType: &ct})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, _ := hooks.FindWebhookByID(ctx, w.ID)
+		if !reflect.DeepEqual(stored, got) || stored.Template != tpl || stored.ContentType() != ct {
+			t.Errorf("stored =\n%+v\nwant\n%+v", stored, got)
+		}
+	})
+
 	t.Run("refuses an invalid update and changes nothing", func(t *testing.T) {
 		db, _ := mustOpen(t)
 		mustSite(t, db, "example.com", 5)
@@ -175,6 +191,9 @@ func TestWebhookService(t *testing.T) {
 		}{
 			{"refuses a private URL", core.WebhookUpdate{URL: &private}, "url"},
 			{"refuses a spike subscription without threshold", core.WebhookUpdate{Events: &events}, "spike_threshold"},
+			{"refuses a template with an unknown field", templateUpdate("{\"site\": {{json .data.domain}}}"), "template"},
+			{"refuses a template whose output is not JSON", templateUpdate("{\"site\": {{.data.site}}}"), "template"},
+			{"refuses a template with an unclosed action", templateUpdate("{\"site\": {{json .data.site}"), "template"},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				_, err := hooks.UpdateWebhook(ctx, w.ID, tt.upd)
@@ -328,4 +347,9 @@ func TestConcurrentWebhookAdds(t *testing.T) {
 			t.Errorf("%s has %d webhooks, want %d", site.Domain, len(hooks), core.MaxWebhooksPerSite)
 		}
 	}
+}
+
+func templateUpdate(tpl string) core.WebhookUpdate {
+	f := core.FormatTemplate
+	return core.WebhookUpdate{Format: &f, Template: &tpl}
 }

@@ -1,0 +1,121 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/hookwatch/hookwatch/core"
+)
+
+// GoalStates returns how far the poller has counted each goal.
+func (s *TriggerStore) GoalStates(ctx context.Context) (map[int64]core.GoalState, error) {
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT goal_id, until, recount_from FROM goal_watermarks`)
+	if err != nil {
+		return nil, dbError("find goal states", err)
+	}
+	defer rows.Close()
+	out := make(map[int64]core.GoalState)
+	for rows.Next() {
+		var id, open int64
+		var recount sql.NullInt64
+		if err := rows.Scan(&id, &open, &recount); err != nil {
+			return nil, dbError("find goal states", err)
+		}
+		out[id] = core.GoalState{Open: fromMS(open), Recount: fromNullMS(recount)}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("find goal states", err)
+	}
+	return out, nil
+}
+
+// ReportedBuckets returns the completions reported per goal bucket.
+func (s *TriggerStore) ReportedBuckets(ctx context.Context) (map[core.BucketKey]uint64, error) {
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT goal_id, start, reported FROM goal_buckets`)
+	if err != nil {
+		return nil, dbError("find goal buckets", err)
+	}
+	defer rows.Close()
+	out := make(map[core.BucketKey]uint64)
+	for rows.Next() {
+		var k core.BucketKey
+		var n int64
+		if err := rows.Scan(&k.GoalID, &k.Start, &n); err != nil {
+			return nil, dbError("find goal buckets", err)
+		}
+		out[k] = uint64(n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("find goal buckets", err)
+	}
+	return out, nil
+}
+
+// saveGoalStates upserts the goals' states and reported buckets, skipping
+// goals deleted since the poll read them. A state with a zero Open deletes
+// the goal's state and buckets; buckets before a goal's Recount (its Open
+// when it has none) are pruned, their last recount done.
+func saveGoalStates(ctx context.Context, tx *Tx, states map[int64]core.GoalState, reported map[core.BucketKey]uint64) error {
+	if len(reported) > 0 {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO goal_buckets (goal_id, start, reported)
+			SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM goals WHERE id = ?1)
+			ON CONFLICT (goal_id, start) DO UPDATE SET reported = excluded.reported`)
+		if err != nil {
+			return dbError("save goal buckets", err)
+		}
+		defer stmt.Close()
+		for k, n := range reported {
+			if _, err := stmt.ExecContext(ctx, k.GoalID, k.Start, int64(n)); err != nil {
+				return dbError("save goal bucket", err)
+			}
+		}
+	}
+	if len(states) == 0 {
+		return nil
+	}
+	upsert, err := tx.PrepareContext(ctx, `INSERT INTO goal_watermarks (goal_id, until, recount_from)
+		SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM goals WHERE id = ?1)
+		ON CONFLICT (goal_id) DO UPDATE SET until = excluded.until, recount_from = excluded.recount_from`)
+	if err != nil {
+		return dbError("save goal states", err)
+	}
+	defer upsert.Close()
+	del, err := tx.PrepareContext(ctx, `DELETE FROM goal_watermarks WHERE goal_id = ?`)
+	if err != nil {
+		return dbError("delete goal states", err)
+	}
+	defer del.Close()
+	prune, err := tx.PrepareContext(ctx, `DELETE FROM goal_buckets WHERE goal_id = ? AND start < ?`)
+	if err != nil {
+		return dbError("prune goal buckets", err)
+	}
+	defer prune.Close()
+	for id, st := range states {
+		keep := st.Recount
+		if keep.IsZero() || st.Open.Before(keep) {
+			keep = st.Open
+		}
+		if st.Open.IsZero() {
+			if _, err := del.ExecContext(ctx, id); err != nil {
+				return dbError("delete goal state", err)
+			}
+			_, err = tx.ExecContext(ctx, `DELETE FROM goal_buckets WHERE goal_id = ?`, id)
+		} else if _, err = upsert.ExecContext(ctx, id, ms(st.Open), nullMS(st.Recount)); err == nil {
+			_, err = prune.ExecContext(ctx, id, keep.Unix())
+		}
+		if err != nil {
+			return dbError("save goal state", err)
+		}
+	}
+	return nil
+}
