@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/hookwatch/hookwatch/storage/clickhouse/chtest"
+	"github.com/hookwatch/hookwatch/storage/clickhouse/chserver"
 )
 
 // historyDays is how much past traffic the demo seeds, so that the Traffic
@@ -21,7 +21,7 @@ const (
 // of about 5 visitors per 5 minutes at night and 60 at midday UTC, busier
 // on weekdays, and four bursts above the spike threshold, two of them an
 // hour apart so that the cooldown shows in the backtest.
-func seedHistory(srv *chtest.Server, db string, now time.Time) error {
+func seedHistory(srv *chserver.Server, db string, now time.Time) error {
 	rng := rand.New(rand.NewPCG(7, 13))
 	end := now.Add(-historyGap).Truncate(5 * time.Minute)
 	start := end.Add(-historyDays * 24 * time.Hour)
@@ -31,7 +31,7 @@ func seedHistory(srv *chtest.Server, db string, now time.Time) error {
 		end.Add(-12*24*time.Hour - 4*time.Hour).Truncate(5 * time.Minute): spikeThreshold + 25,
 		end.Add(-3*24*time.Hour + 7*time.Hour).Truncate(5 * time.Minute):  spikeThreshold + 60,
 	}
-	var evs []chtest.Event
+	var evs []chserver.Event
 	user := uint64(0)
 	for b := start; b.Before(end); b = b.Add(5 * time.Minute) {
 		hour := float64(b.Hour()) + float64(b.Minute())/60
@@ -43,7 +43,7 @@ func seedHistory(srv *chtest.Server, db string, now time.Time) error {
 		for range n {
 			user++
 			at := b.Add(time.Duration(rng.IntN(300)) * time.Second)
-			evs = append(evs, chtest.Event{Timestamp: at, Name: "pageview", SiteID: demoSiteID, UserID: user, SessionID: user,
+			evs = append(evs, chserver.Event{Timestamp: at, Name: "pageview", SiteID: demoSiteID, UserID: user, SessionID: user,
 				Hostname: "demo.example", Pathname: pick("/", "/pricing", "/blog/launch", "/docs"), ReferrerSource: pick("Google", "Hacker News", "", "DuckDuckGo")})
 		}
 	}

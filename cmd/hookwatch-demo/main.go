@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hookwatch/hookwatch/storage/clickhouse/chtest"
+	"github.com/hookwatch/hookwatch/storage/clickhouse/chserver"
 )
 
 func main() {
@@ -48,7 +48,7 @@ func run(bin string, headless bool, extra []string) error {
 	defer os.RemoveAll(dir)
 
 	say("starting a private ClickHouse on loopback…")
-	ch, err := chtest.StartServer()
+	ch, err := chserver.StartServer()
 	if err != nil {
 		return fmt.Errorf("start ClickHouse (is clickhouse-server installed? `make demo` installs it): %w", err)
 	}

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/hookwatch/hookwatch/storage/clickhouse/chtest"
+	"github.com/hookwatch/hookwatch/storage/clickhouse/chserver"
 )
 
 const demoSiteID = 1
@@ -16,7 +16,7 @@ const demoSiteID = 1
 // burst of visitors about 25 s in. The trickle keeps current visitors (the
 // last 5 minutes) well under the spike threshold; the burst crosses it.
 type traffic struct {
-	srv  *chtest.Server
+	srv  *chserver.Server
 	db   string
 	user uint64
 }
@@ -27,7 +27,7 @@ func (t *traffic) run(ctx context.Context) {
 	defer tick.Stop()
 	burst := false
 	for i := 0; ; i++ {
-		var evs []chtest.Event
+		var evs []chserver.Event
 		now := time.Now().UTC()
 		for n := rand.IntN(2); n > 0; n-- {
 			evs = append(evs, t.visit(now, "pageview", pick("/", "/pricing", "/blog/launch", "/docs")))
@@ -56,9 +56,9 @@ func (t *traffic) run(ctx context.Context) {
 	}
 }
 
-func (t *traffic) visit(at time.Time, name, path string) chtest.Event {
+func (t *traffic) visit(at time.Time, name, path string) chserver.Event {
 	t.user++
-	return chtest.Event{Timestamp: at, Name: name, SiteID: demoSiteID, UserID: 1_000_000 + t.user, SessionID: 2_000_000 + t.user,
+	return chserver.Event{Timestamp: at, Name: name, SiteID: demoSiteID, UserID: 1_000_000 + t.user, SessionID: 2_000_000 + t.user,
 		Hostname: "demo.example", Pathname: path, ReferrerSource: pick("Google", "Hacker News", "", "DuckDuckGo")}
 }
 
@@ -74,9 +74,9 @@ var otherSites = []struct {
 
 // seedOtherSites gives each of otherSites a past month of pageviews and a
 // custom event or two.
-func seedOtherSites(srv *chtest.Server, db string) error {
+func seedOtherSites(srv *chserver.Server, db string) error {
 	now := time.Now().UTC()
-	var evs []chtest.Event
+	var evs []chserver.Event
 	user := uint64(5_000_000)
 	for _, s := range otherSites {
 		for i := range s.visits {
@@ -86,7 +86,7 @@ func seedOtherSites(srv *chtest.Server, db string) error {
 			if i%9 == 0 {
 				name = pick("Signup", "Download")
 			}
-			evs = append(evs, chtest.Event{Timestamp: at, Name: name, SiteID: s.id, UserID: user, SessionID: user,
+			evs = append(evs, chserver.Event{Timestamp: at, Name: name, SiteID: s.id, UserID: user, SessionID: user,
 				Hostname: s.host, Pathname: pick("/", "/pricing", "/docs", "/blog"), ReferrerSource: pick("Google", "")})
 		}
 	}

@@ -304,7 +304,7 @@ func dbError(what string, err error) error {
 	if errors.As(err, &ce) {
 		return err
 	}
-	return &core.Error{Code: core.EINTERNAL, Message: fmt.Sprintf("database: %s: %v", what, err)}
+	return core.Errorf(core.EINTERNAL, "database: %s: %w", what, err)
 }
 
 // isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.

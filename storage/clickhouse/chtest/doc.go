@@ -1,4 +1,5 @@
-// Package chtest starts a private, real clickhouse-server for tests: free
+// Package chtest starts a private, real clickhouse-server for tests (the
+// runner is chserver, which binaries may import; chtest adds testing): free
 // loopback ports, its own data folder, UTC, and an events_v2 table shaped
 // like Plausible's, seeded through ClickHouse's HTTP interface.
 //

@@ -1,4 +1,6 @@
-package chtest
+//go:build unix && !linux
+
+package chserver
 
 import (
 	"os"
@@ -6,11 +8,10 @@ import (
 )
 
 // sysProcAttr puts the server in its own process group, so that Stop can
-// kill it with any children, and asks the kernel to SIGKILL it when the
-// test binary dies. Pdeathsig follows the thread that forked, which the Go
-// runtime keeps alive for the process's life unless it was locked.
+// kill it with any children. Without Pdeathsig outside Linux, a test
+// binary that dies without Stop leaves the server running.
 func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	return &syscall.SysProcAttr{Setpgid: true}
 }
 
 func killGroup(p *os.Process) {

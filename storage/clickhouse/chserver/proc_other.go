@@ -1,6 +1,6 @@
 //go:build !unix
 
-package chtest
+package chserver
 
 import (
 	"os"

@@ -1,6 +1,4 @@
-//go:build unix && !linux
-
-package chtest
+package chserver
 
 import (
 	"os"
@@ -8,10 +6,11 @@ import (
 )
 
 // sysProcAttr puts the server in its own process group, so that Stop can
-// kill it with any children. Without Pdeathsig outside Linux, a test
-// binary that dies without Stop leaves the server running.
+// kill it with any children, and asks the kernel to SIGKILL it when the
+// test binary dies. Pdeathsig follows the thread that forked, which the Go
+// runtime keeps alive for the process's life unless it was locked.
 func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true}
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
 
 func killGroup(p *os.Process) {
