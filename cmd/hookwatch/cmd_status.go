@@ -127,6 +127,12 @@ func (c *cli) status(ctx context.Context, asJSON bool) error {
 	if asJSON {
 		return c.printJSON(v)
 	}
+	c.printStatus(v)
+	return nil
+}
+
+// printStatus writes v as the text of `hookwatch status`.
+func (c *cli) printStatus(v statusView) {
 	if v.LastPollAt == nil {
 		fmt.Fprintln(c.stdout, "last poll:   never (is `hookwatch --headless` or the window running?)")
 	} else {
@@ -160,5 +166,4 @@ func (c *cli) status(ctx context.Context, asJSON bool) error {
 		fmt.Fprintf(c.stdout, "learning:    webhook %d (%s): %s; its anomaly rules send nothing until %d days\n",
 			b.ID, b.Site, core.LearningText(b.HistoryDays), core.LearningDays)
 	}
-	return nil
 }

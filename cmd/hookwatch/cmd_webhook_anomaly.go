@@ -29,9 +29,9 @@ func (o *anomalyOptions) addFlags(fs *pflag.FlagSet) {
 		o.sensitivity, err = core.ParseSensitivity(s)
 		return err
 	}}, "sensitivity", "how far from normal fires: low, medium or high (default medium; high fires most)")
-	rangeIntFlag(fs, &o.minVisitors, "min-visitors", 1, core.MaxMinVisitors,
+	rangeIntFlag(fs, &rangeIntValue{v: &o.minVisitors, lo: 1, hi: core.MaxMinVisitors}, "min-visitors",
 		fmt.Sprintf("the least current visitors a spike relative to normal needs (default %d)", core.DefaultMinVisitors))
-	rangeIntFlag(fs, &o.baselineWeeks, "baseline-weeks", core.MinBaselineWeeks, core.MaxBaselineWeeks,
+	rangeIntFlag(fs, &rangeIntValue{v: &o.baselineWeeks, lo: core.MinBaselineWeeks, hi: core.MaxBaselineWeeks}, "baseline-weeks",
 		fmt.Sprintf("weeks of history that say what is normal, %d–%d (default %d)", core.MinBaselineWeeks, core.MaxBaselineWeeks, core.DefaultBaselineWeeks))
 }
 
@@ -98,9 +98,10 @@ func (r *rangeIntValue) String() string {
 
 func (r *rangeIntValue) Type() string { return "int" }
 
-// rangeIntFlag defines on fs an integer flag within [lo, hi].
-func rangeIntFlag(fs *pflag.FlagSet, p *int, name string, lo, hi int, usage string) {
-	fs.Var(&rangeIntValue{v: p, field: flagField(name), lo: lo, hi: hi}, name, usage)
+// rangeIntFlag defines on fs the integer flag name, held within v's [lo, hi].
+func rangeIntFlag(fs *pflag.FlagSet, v *rangeIntValue, name, usage string) {
+	v.field = flagField(name)
+	fs.Var(v, name, usage)
 }
 
 // ruleName is a rule kind for JSON: a string, or null when the alert is
