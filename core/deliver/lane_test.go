@@ -83,7 +83,9 @@ func TestRetryLane(t *testing.T) {
 			}
 		})
 		w := st.addHook(t, rc.URL+"/h", nil)
-		e, _ := start(t, laneConfig(t, st, 0, 2*time.Second))
+		// A long step, so that the test sees the wait however loaded the
+		// machine is.
+		e, _ := start(t, laneConfig(t, st, 0, 8*time.Second))
 		ids := st.enqueue(t, w, "e1")
 		e.Notify()
 		st.waitState(t, w, ids[0], core.StateRetrying)
@@ -208,7 +210,7 @@ func TestRetryLane(t *testing.T) {
 			}
 		})
 		w := st.addHook(t, rc.URL+"/h", nil)
-		cfg := laneConfig(t, st, 0, 5*time.Second)
+		cfg := laneConfig(t, st, 0, 10*time.Second)
 		cfg.DrainTimeout = time.Minute
 		e, stop := start(t, cfg)
 		ids := st.enqueue(t, w, "e1")
