@@ -37,13 +37,6 @@ func (l *liveSource) DSN() string {
 	return l.cur.dsn
 }
 
-// get returns the source calls now go to.
-func (l *liveSource) get() core.TrafficSource {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.cur.src
-}
-
 // acquire returns the current source; the caller calls calls.Done.
 func (l *liveSource) acquire() *sourceRef {
 	l.mu.Lock()
