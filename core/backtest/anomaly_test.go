@@ -149,7 +149,7 @@ func TestReplayAnomalyLearning(t *testing.T) {
 		switch {
 		case at.Before(born):
 			return 0
-		case at.Equal(replayFrom.Add(3*time.Hour)), at.Equal(replayFrom.Add(4*24*time.Hour)):
+		case at.Equal(replayFrom.Add(3 * time.Hour)), at.Equal(replayFrom.Add(4 * 24 * time.Hour)):
 			return 40
 		}
 		return 5

@@ -17,8 +17,8 @@ type Spec struct {
 	// Anomalies are rules relative to normal. Rules and Anomalies hold at
 	// most one rule of each type between them.
 	Anomalies []AnomalyRule
-	Cooldown time.Duration      // zero: core.DefaultCooldown
-	Days     int
+	Cooldown  time.Duration // zero: core.DefaultCooldown
+	Days      int
 }
 
 // ForWebhook returns the Spec of webhook w's armed traffic rules, those
