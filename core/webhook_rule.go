@@ -60,22 +60,29 @@ func (w *Webhook) validateRules() error {
 	if slices.Contains(w.Events, EventDrop) && w.DropThreshold == 0 && !w.DropAnomaly {
 		return FieldErrorf("drop_threshold", "is required when subscribing to traffic.drop (or set drop_anomaly)")
 	}
-	if w.Sensitivity == "" {
-		w.Sensitivity = DefaultSensitivity
+	return ValidateAnomalySettings(&w.Sensitivity, &w.MinVisitors, &w.BaselineWeeks)
+}
+
+// ValidateAnomalySettings fills the zero settings of an anomaly rule with
+// their defaults and reports the first one out of range, naming its field.
+// Webhooks and backtests of rules not saved yet both check with it.
+func ValidateAnomalySettings(s *Sensitivity, minVisitors, weeks *int) error {
+	if *s == "" {
+		*s = DefaultSensitivity
 	}
-	if !slices.Contains(Sensitivities, w.Sensitivity) {
-		return FieldErrorf("sensitivity", "unknown sensitivity %q (choose from low, medium, high)", w.Sensitivity)
+	if !slices.Contains(Sensitivities, *s) {
+		return FieldErrorf("sensitivity", "unknown sensitivity %q (choose from low, medium, high)", *s)
 	}
-	if w.MinVisitors == 0 {
-		w.MinVisitors = DefaultMinVisitors
+	if *minVisitors == 0 {
+		*minVisitors = DefaultMinVisitors
 	}
-	if w.MinVisitors < 1 || w.MinVisitors > MaxMinVisitors {
+	if *minVisitors < 1 || *minVisitors > MaxMinVisitors {
 		return FieldErrorf("min_visitors", "must be an integer between 1 and %d", MaxMinVisitors)
 	}
-	if w.BaselineWeeks == 0 {
-		w.BaselineWeeks = DefaultBaselineWeeks
+	if *weeks == 0 {
+		*weeks = DefaultBaselineWeeks
 	}
-	if w.BaselineWeeks < MinBaselineWeeks || w.BaselineWeeks > MaxBaselineWeeks {
+	if *weeks < MinBaselineWeeks || *weeks > MaxBaselineWeeks {
 		return FieldErrorf("baseline_weeks", "must be between %d and %d", MinBaselineWeeks, MaxBaselineWeeks)
 	}
 	return nil

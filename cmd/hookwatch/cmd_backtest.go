@@ -23,6 +23,9 @@ type backtestOptions struct {
 	Cooldown    time.Duration
 	Days        int
 	JSON        bool
+	// The rules relative to normal, and the flags given (for conflicts).
+	anomalyOptions
+	set map[string]bool
 }
 
 // webhookBacktestOptions are the parsed arguments of `hookwatch webhook
@@ -42,8 +45,12 @@ func (c *cli) backtest(ctx context.Context, o backtestOptions) error {
 	if o.Drop != 0 {
 		spec.Rules = append(spec.Rules, core.TrafficRule{Type: core.EventDrop, Threshold: o.Drop})
 	}
+	if err := checkRules(o.set); err != nil {
+		return err
+	}
+	spec.Anomalies = o.anomalyRules()
 	// Everything the user typed is checked before anything is opened.
-	if err := (&backtest.Spec{Rules: spec.Rules, Cooldown: spec.Cooldown, Days: spec.Days}).Validate(); err != nil {
+	if err := (&backtest.Spec{Rules: spec.Rules, Anomalies: spec.Anomalies, Cooldown: spec.Cooldown, Days: spec.Days}).Validate(); err != nil {
 		return err
 	}
 	m, err := c.open(ctx)
@@ -102,10 +109,7 @@ func (c *cli) runBacktest(ctx context.Context, m *Main, spec backtest.Spec, asJS
 		if o == nil {
 			continue
 		}
-		what, unit := fmt.Sprintf("spike (current visitors ≥ %d)", o.Rule.Threshold), "visitors in the 5 minutes from then"
-		if o.Rule.Type == core.EventDrop {
-			what, unit = fmt.Sprintf("drop (12 h visitors < %d)", o.Rule.Threshold), "visitors in the 12 h up to then"
-		}
+		what, unit := outcomeWords(o)
 		times := "times"
 		if o.Count == 1 {
 			times = "time"
@@ -140,17 +144,23 @@ fired, with the value.
 
 The spike rule is decided on each complete 5-minute bucket, at its start:
 tumbling buckets approximate the live check's sliding 5 minutes. The drop
-rule is decided on the 12-hour unique count at each hour's end.`
+rule is decided on the 12-hour unique count at each hour's end.
+
+A rule relative to normal (--spike-anomaly, --drop-anomaly) is decided at
+every 5-minute step, a spike on that step's visitors and a drop on the 60
+minutes up to its end, against the baseline of the weeks before that
+moment only: the replay never looks ahead. Steps while the site was
+learning, and quiet hours for drops, decide nothing, as in the poller.`
 
 func (c *cli) backtestCommand() *cobra.Command {
 	var o backtestOptions
 	cmd := &cobra.Command{
 		Use:   "backtest DOMAIN",
-		Short: "Replay a spike or drop threshold, not saved yet, over a site's past",
+		Short: "Replay a spike or drop rule, not saved yet, over a site's past",
 		Long:  backtestLong,
 		Args:  argsBetween(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Domain = args[0]
+			o.Domain, o.set = args[0], flagsSet(cmd)
 			if cmd.Flags().Changed("cooldown") {
 				if err := core.CooldownRange.Check("cooldown", o.Cooldown); err != nil {
 					return err
@@ -163,6 +173,7 @@ func (c *cli) backtestCommand() *cobra.Command {
 	positiveIntFlag(fs, &o.Spike, "spike-threshold", "current visitors (5 min) at which traffic.spike would fire")
 	positiveIntFlag(fs, &o.Drop, "drop-threshold", "visitors in 12 h under which traffic.drop would fire")
 	durationFlag(fs, &o.Cooldown, "cooldown", "least time between two firings, 1m–720h\n(default: the default_cooldown setting, else 12h)")
+	o.anomalyOptions.addFlags(fs)
 	daysFlag(fs, &o.Days)
 	fs.BoolVar(&o.JSON, "json", false, "print a JSON object")
 	return cmd

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hookwatch/hookwatch/core"
+	"github.com/hookwatch/hookwatch/core/backtest"
 )
 
 // anomalyOptions are the flags of the traffic alerts relative to normal,
@@ -121,4 +122,36 @@ func baselinesOf(ctx context.Context, m *Main) (map[core.BaselineKey]core.Baseli
 		return nil, nil
 	}
 	return m.Baselines.Baselines(ctx)
+}
+
+// anomalyRules returns the backtest rules of the anomaly flags given.
+func (o *anomalyOptions) anomalyRules() []backtest.AnomalyRule {
+	var out []backtest.AnomalyRule
+	for _, r := range []struct {
+		on bool
+		t  core.EventType
+	}{{o.spikeAnomaly, core.EventSpike}, {o.dropAnomaly, core.EventDrop}} {
+		if r.on {
+			out = append(out, backtest.AnomalyRule{Type: r.t, Sensitivity: o.sensitivity, MinVisitors: o.minVisitors, Weeks: o.baselineWeeks})
+		}
+	}
+	return out
+}
+
+// outcomeWords says what a backtest outcome's rule is and what its values
+// count.
+func outcomeWords(o *backtest.Outcome) (what, unit string) {
+	drop := o.Rule.Type == core.EventDrop
+	if a := o.Anomaly; a != nil {
+		drop = a.Type == core.EventDrop
+		what = fmt.Sprintf("relative to normal, %s sensitivity, over %d weeks", a.Sensitivity, a.Weeks)
+		if drop {
+			return "drop (" + what + ")", "visitors in the 60 minutes up to then"
+		}
+		return fmt.Sprintf("spike (%s, at least %d visitors)", what, a.MinVisitors), "visitors in the 5 minutes from then"
+	}
+	if drop {
+		return fmt.Sprintf("drop (12 h visitors < %d)", o.Rule.Threshold), "visitors in the 12 h up to then"
+	}
+	return fmt.Sprintf("spike (current visitors ≥ %d)", o.Rule.Threshold), "visitors in the 5 minutes from then"
 }

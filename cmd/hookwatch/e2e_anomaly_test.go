@@ -92,7 +92,8 @@ func TestAnomalyEndToEnd(t *testing.T) {
 		around(2, 28, dayLevel, now),                      // day.example: busy now, as always
 		around(3, 28, dayLevel, now.Add(-20*time.Minute)), // broken.example: busy, stopped 20 minutes ago
 		{site: 4, center: center, days: 28, lo: 9 * time.Hour, hi: 15 * time.Hour, level: dayLevel, stop: now, maxLevel: 60}, // empty.example: nobody at this hour
-		around(5, 5, dayLevel, now), // new.example: 5 days old
+		around(5, 5, dayLevel, now),    // new.example: 5 days old
+		around(6, 35, nightLevel, now), // burst.example: nights of 5, and a burst 2 days ago
 	} {
 		s.seed(t, srv, chdb)
 	}
@@ -100,7 +101,17 @@ func TestAnomalyEndToEnd(t *testing.T) {
 
 	rc := newReceiver(t)
 	db := filepath.Join(t.TempDir(), "hw.db")
-	for i, d := range []string{"night.example", "day.example", "broken.example", "empty.example", "new.example"} {
+	// burst.example's burst: 30 more visitors in one bucket of a past night.
+	pastBurst := center.Add(-49 * time.Hour)
+	pb := make([]chtest.Event, 30)
+	for i := range pb {
+		u := 6_000_000_000 + 900_000_000 + uint64(i)
+		pb[i] = chtest.Event{Timestamp: pastBurst.Add(time.Duration(i) * time.Second), Name: "pageview", SiteID: 6, UserID: u, Pathname: "/"}
+	}
+	if err := srv.InsertEvents(chdb, pb); err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range []string{"night.example", "day.example", "broken.example", "empty.example", "new.example", "burst.example"} {
 		mustBin(t, db, "site", "add", d, "--site-id", strconv.Itoa(i+1))
 	}
 	rc.addWebhook(t, db, "night.example", "/night", "--events", "traffic.spike", "--spike-anomaly")
@@ -208,6 +219,41 @@ func TestAnomalyEndToEnd(t *testing.T) {
 		}
 		if out := mustBin(t, db, "webhook", "list"); !strings.Contains(out, "learning (5 days of history)") {
 			t.Errorf("webhook list does not say learning:\n%s", out)
+		}
+	})
+	t.Run("a backtest relative to normal finds the past night burst, with no look-ahead", func(t *testing.T) {
+		var rep struct {
+			Days  int `json:"days"`
+			Spike *struct {
+				Count int `json:"count"`
+				Fired []struct {
+					Time  time.Time `json:"time"`
+					Value int       `json:"value"`
+				} `json:"fired"`
+			} `json:"spike"`
+			Drop *struct {
+				Count int `json:"count"`
+			} `json:"drop"`
+		}
+		out := mustBin(t, db, "--clickhouse", srv.DSN(chdb), "backtest", "burst.example", "--spike-anomaly", "--days", "7", "--json")
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("%v in %s", err, out)
+		}
+		if rep.Days != 7 || rep.Spike == nil || rep.Drop != nil || rep.Spike.Count != 1 ||
+			!rep.Spike.Fired[0].Time.Equal(pastBurst) || rep.Spike.Fired[0].Value != 35 {
+			t.Errorf("backtest: %s", out)
+		}
+		drops := mustBin(t, db, "--clickhouse", srv.DSN(chdb), "backtest", "burst.example", "--drop-anomaly", "--sensitivity", "high", "--days", "7")
+		if !strings.Contains(drops, "drop (relative to normal, high sensitivity, over 4 weeks) would have fired 0 times in the last 7 days") {
+			t.Errorf("drop backtest:\n%s", drops)
+		}
+		code, _, errs := bin(t, db, "backtest", "burst.example", "--spike-anomaly", "--spike-threshold", "5")
+		if code != 2 || !strings.Contains(errs, "--spike-threshold and --spike-anomaly") {
+			t.Errorf("both rules: exit %d %q", code, errs)
+		}
+		out = mustBin(t, db, "--clickhouse", srv.DSN(chdb), "webhook", "backtest", "1", "--days", "3", "--json")
+		if !strings.Contains(out, `"spike"`) || strings.Contains(out, `"drop"`) {
+			t.Errorf("webhook backtest of the night spike rule: %s", out)
 		}
 	})
 }

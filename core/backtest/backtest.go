@@ -19,6 +19,15 @@ type Condition interface {
 	Holds(s core.Series, i int) bool
 }
 
+// Decider is a Condition that may leave a bucket undecided: with decided
+// false the alert stays as it is, neither firing nor resolving, as the
+// poller leaves an anomaly rule whose site is learning or whose hour is too
+// quiet to watch. Run asks Decide instead of Holds when a condition has it.
+type Decider interface {
+	Condition
+	Decide(s core.Series, i int) (cond, decided bool)
+}
+
 // ConditionFunc adapts a function to Condition.
 type ConditionFunc func(s core.Series, i int) bool
 
@@ -75,7 +84,11 @@ func Run(r Replay) Result {
 			continue
 		}
 		res.Buckets++
-		step := core.EvaluateAlert(st, r.Cond.Holds(s, i), at, cooldown)
+		cond, decided := decide(r.Cond, s, i)
+		if !decided {
+			continue
+		}
+		step := core.EvaluateAlert(st, cond, at, cooldown)
 		st = step.Next
 		switch {
 		case step.Fire:
@@ -85,4 +98,12 @@ func Run(r Replay) Result {
 		}
 	}
 	return res
+}
+
+// decide asks c about bucket i, through Decide when c is a Decider.
+func decide(c Condition, s core.Series, i int) (cond, decided bool) {
+	if d, ok := c.(Decider); ok {
+		return d.Decide(s, i)
+	}
+	return c.Holds(s, i), true
 }
