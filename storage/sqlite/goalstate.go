@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 
 	"github.com/hookwatch/hookwatch/core"
 )
@@ -66,70 +65,57 @@ func (s *TriggerStore) ReportedBuckets(ctx context.Context) (map[core.BucketKey]
 // goals deleted since the poll read them. A state with a zero Open deletes
 // the goal's state and buckets; buckets before a goal's Recount (its Open
 // when it has none) are pruned, their last recount done.
-//
-// Each kind of write is one statement over a JSON array of rows
-// (json_each), not one statement per row: a steady poll moves every goal's
-// state, and at 2,000 goals the per-statement cost was most of the commit.
 func saveGoalStates(ctx context.Context, tx *Tx, states map[int64]core.GoalState, reported map[core.BucketKey]uint64) error {
 	if len(reported) > 0 {
-		rows := make([][3]int64, 0, len(reported))
-		for k, n := range reported {
-			rows = append(rows, [3]int64{k.GoalID, k.Start, int64(n)})
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO goal_buckets (goal_id, start, reported)
+			SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM goals WHERE id = ?1)
+			ON CONFLICT (goal_id, start) DO UPDATE SET reported = excluded.reported`)
+		if err != nil {
+			return dbError("save goal buckets", err)
 		}
-		if err := execJSON(ctx, tx, "save goal buckets", `INSERT INTO goal_buckets (goal_id, start, reported)
-			SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each(?) j
-			WHERE EXISTS (SELECT 1 FROM goals WHERE id = j.value ->> 0)
-			ON CONFLICT (goal_id, start) DO UPDATE SET reported = excluded.reported`, rows); err != nil {
-			return err
+		defer stmt.Close()
+		for k, n := range reported {
+			if _, err := stmt.ExecContext(ctx, k.GoalID, k.Start, int64(n)); err != nil {
+				return dbError("save goal bucket", err)
+			}
 		}
 	}
 	if len(states) == 0 {
 		return nil
 	}
-	var gone []int64
-	var kept [][4]any // goal id, open ms, recount ms or nil, first bucket kept
+	upsert, err := tx.PrepareContext(ctx, `INSERT INTO goal_watermarks (goal_id, until, recount_from)
+		SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM goals WHERE id = ?1)
+		ON CONFLICT (goal_id) DO UPDATE SET until = excluded.until, recount_from = excluded.recount_from`)
+	if err != nil {
+		return dbError("save goal states", err)
+	}
+	defer upsert.Close()
+	del, err := tx.PrepareContext(ctx, `DELETE FROM goal_watermarks WHERE goal_id = ?`)
+	if err != nil {
+		return dbError("delete goal states", err)
+	}
+	defer del.Close()
+	prune, err := tx.PrepareContext(ctx, `DELETE FROM goal_buckets WHERE goal_id = ? AND start < ?`)
+	if err != nil {
+		return dbError("prune goal buckets", err)
+	}
+	defer prune.Close()
 	for id, st := range states {
-		if st.Open.IsZero() {
-			gone = append(gone, id)
-			continue
-		}
 		keep := st.Recount
 		if keep.IsZero() || st.Open.Before(keep) {
 			keep = st.Open
 		}
-		kept = append(kept, [4]any{id, ms(st.Open), nullMS(st.Recount), keep.Unix()})
-	}
-	if len(gone) > 0 {
-		if err := execJSON(ctx, tx, "delete goal states", `DELETE FROM goal_watermarks WHERE goal_id IN (SELECT value FROM json_each(?))`, gone); err != nil {
-			return err
+		if st.Open.IsZero() {
+			if _, err := del.ExecContext(ctx, id); err != nil {
+				return dbError("delete goal state", err)
+			}
+			_, err = tx.ExecContext(ctx, `DELETE FROM goal_buckets WHERE goal_id = ?`, id)
+		} else if _, err = upsert.ExecContext(ctx, id, ms(st.Open), nullMS(st.Recount)); err == nil {
+			_, err = prune.ExecContext(ctx, id, keep.Unix())
 		}
-		if err := execJSON(ctx, tx, "delete goal buckets", `DELETE FROM goal_buckets WHERE goal_id IN (SELECT value FROM json_each(?))`, gone); err != nil {
-			return err
+		if err != nil {
+			return dbError("save goal state", err)
 		}
-	}
-	if len(kept) == 0 {
-		return nil
-	}
-	if err := execJSON(ctx, tx, "save goal states", `INSERT INTO goal_watermarks (goal_id, until, recount_from)
-		SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each(?) j
-		WHERE EXISTS (SELECT 1 FROM goals WHERE id = j.value ->> 0)
-		ON CONFLICT (goal_id) DO UPDATE SET until = excluded.until, recount_from = excluded.recount_from`, kept); err != nil {
-		return err
-	}
-	return execJSON(ctx, tx, "prune goal buckets", `DELETE FROM goal_buckets WHERE (goal_id, start) IN (
-		SELECT b.goal_id, b.start FROM json_each(?) j
-		JOIN goal_buckets b ON b.goal_id = j.value ->> 0 AND b.start < j.value ->> 3)`, kept)
-}
-
-// execJSON runs query with rows, encoded as one JSON array, as its one
-// argument.
-func execJSON(ctx context.Context, tx *Tx, what, query string, rows any) error {
-	arg, err := json.Marshal(rows)
-	if err != nil {
-		return dbError(what, err)
-	}
-	if _, err := tx.ExecContext(ctx, query, string(arg)); err != nil {
-		return dbError(what, err)
 	}
 	return nil
 }
