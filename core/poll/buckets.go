@@ -156,7 +156,7 @@ func (c *cycle) sendGains(ctx context.Context, r *goalResult, gains []gain, skip
 		key := fmt.Sprintf("goal:%d:%d:%d:%d", g.goal.ID, g.start.Unix(), g.end.Unix(), g.total)
 		e := c.goalEvent(key, g.goal, window{g.start, g.end}, n)
 		var hooks []*core.Webhook
-		for _, h := range c.goalHooks {
+		for _, h := range c.goalHooks[g.goal.SiteID] {
 			if !skip[core.DigestKey{WebhookID: h.ID, GoalID: g.goal.ID}] {
 				hooks = append(hooks, h)
 			}

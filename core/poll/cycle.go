@@ -27,9 +27,11 @@ type cycle struct {
 	marks      map[core.DigestKey]time.Time
 	goalByID   map[int64]*core.Goal
 	hookByID   map[int64]*core.Webhook
-	// goalHooks are the hooks that get each goal window's count;
-	// digestHooks those that get digests instead (Webhook.Digests).
-	goalHooks, digestHooks []*core.Webhook
+	// goalHooks are the hooks that get each goal window's count, and
+	// digestHooks those that get digests instead (Webhook.Digests), by
+	// site id: a goal's hooks are its site's, and looking them up rather
+	// than scanning every hook keeps a poll linear in goals plus hooks.
+	goalHooks, digestHooks map[int64][]*core.Webhook
 
 	// Phase durations, for the log.
 	loadDur, queryDur, commitDur time.Duration
@@ -249,11 +251,12 @@ func (c *cycle) load(ctx context.Context) error {
 	for _, g := range c.goals {
 		c.goalByID[g.ID] = g
 	}
-	hooks, err := p.cfg.Webhooks.FindWebhooks(ctx, core.WebhookFilter{EnabledOnly: true})
-	if err != nil {
+	if err := p.hooks.Refresh(ctx, p.cfg.Webhooks); err != nil {
 		return fmt.Errorf("load webhooks: %w", err)
 	}
+	hooks := p.hooks.Webhooks()
 	c.hookByID = make(map[int64]*core.Webhook, len(hooks))
+	c.goalHooks, c.digestHooks = map[int64][]*core.Webhook{}, map[int64][]*core.Webhook{}
 	for _, h := range hooks {
 		if !h.Enabled || c.sites[h.SiteID] == nil {
 			continue
@@ -261,9 +264,9 @@ func (c *cycle) load(ctx context.Context) error {
 		c.hooks = append(c.hooks, h)
 		c.hookByID[h.ID] = h
 		if h.Digests() {
-			c.digestHooks = append(c.digestHooks, h)
+			c.digestHooks[h.SiteID] = append(c.digestHooks[h.SiteID], h)
 		} else {
-			c.goalHooks = append(c.goalHooks, h)
+			c.goalHooks[h.SiteID] = append(c.goalHooks[h.SiteID], h)
 		}
 	}
 	if c.states, err = p.cfg.Triggers.AlertStates(ctx); err != nil {

@@ -66,7 +66,7 @@ func (c *cycle) planDigests(r *goalResult) *digestPlan {
 		if c.sites[g.SiteID] == nil {
 			continue
 		}
-		for _, h := range c.digestHooks {
+		for _, h := range c.digestHooks[g.SiteID] {
 			if !takesGoal(h, g) {
 				continue
 			}

@@ -208,7 +208,7 @@ func (c *cycle) goalEvents(ctx context.Context, plan *goalPlan) (*goalResult, er
 // goalWanted reports whether any enabled webhook takes goal g's window
 // counts.
 func (c *cycle) goalWanted(g *core.Goal) bool {
-	for _, h := range c.goalHooks {
+	for _, h := range c.goalHooks[g.SiteID] {
 		if takesGoal(h, g) {
 			return true
 		}

@@ -113,6 +113,10 @@ type Poller struct {
 	retryAt time.Time
 	// anomaly is the anomaly rules' memory: baselines and streaks.
 	anomaly anomalyState
+	// hooks holds every webhook, refreshed at each poll from what changed
+	// since the last: reading all of them each poll costs tens of
+	// milliseconds at 10,000.
+	hooks core.WebhookCache
 
 	// polls is the context scheduled polls run under: it outlives Run's
 	// ctx so that a poll under way may finish, and is cancelled once Run

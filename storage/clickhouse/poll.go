@@ -121,13 +121,22 @@ var bucketSeconds = int64(core.GoalBucket.Seconds())
 // Without visitors it reads only the goal window.
 func pollSQL(st statement) string {
 	var b strings.Builder
-	b.WriteString(`WITH (timestamp >= toDateTime(?) AND timestamp < toDateTime(?)) AS w, (w AND name = 'pageview') AS wp, if(wp, pathname, '') AS wpath
-SELECT site_id, toUInt32(arrayJoin(arrayFilter(k -> k != 0, [`)
+	// Only the aliases a lane uses: 18.16 computes every alias of WITH,
+	// and wpath reads the pathname column, the dearest of the pass, for
+	// every row of the scan.
+	b.WriteString("WITH (timestamp >= toDateTime(?) AND timestamp < toDateTime(?)) AS w")
+	l := st.lanes
+	if len(l.paths) > 0 || len(l.patterns) > 0 {
+		b.WriteString(", (w AND name = 'pageview') AS wp")
+	}
+	if len(l.patterns) > 0 {
+		b.WriteString(", if(wp, pathname, '') AS wpath")
+	}
+	b.WriteString("\nSELECT site_id, toUInt32(arrayJoin(arrayFilter(k -> k != 0, [")
 	var sel []string
 	if st.visitors {
 		sel = append(sel, fmt.Sprintf("if(timestamp >= now() - ? AND name != 'engagement', %d, 0)", laneVisitors))
 	}
-	l := st.lanes
 	if len(l.names) > 0 {
 		sel = append(sel, "if(w, transform(name, ?, ?, 0), 0)")
 	}
