@@ -120,14 +120,8 @@ func (s *WebhookService) DeleteWebhook(ctx context.Context, id int64) error {
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE id = ?`, id)
-	if err != nil {
-		return dbError("delete webhook", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return dbError("delete webhook", err)
-	} else if n == 0 {
-		return noWebhook(id)
+	if err := deleteWebhook(ctx, tx, id); err != nil {
+		return err
 	}
 	return tx.commit()
 }
@@ -161,6 +155,30 @@ func noWebhook(id int64) error {
 	return &core.Error{Code: core.ENOTFOUND, Field: "webhook", Message: fmt.Sprintf("no webhook with id %d", id)}
 }
 
+// deleteWebhook removes webhook id; its deliveries, attempts and trigger
+// state follow by ON DELETE CASCADE.
+func deleteWebhook(ctx context.Context, tx *Tx, id int64) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE id = ?`, id)
+	if err != nil {
+		return dbError("delete webhook", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return dbError("delete webhook", err)
+	} else if n == 0 {
+		return noWebhook(id)
+	}
+	return nil
+}
+
+// countWebhooks returns how many webhooks site siteID has.
+func countWebhooks(ctx context.Context, tx *Tx, siteID int64) (int, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM webhooks WHERE site_id = ?`, siteID).Scan(&n); err != nil {
+		return 0, dbError("count webhooks", err)
+	}
+	return n, nil
+}
+
 func createWebhook(ctx context.Context, tx *Tx, w *core.Webhook) error {
 	site, err := findSiteRef(ctx, tx, w.SiteID, w.Site)
 	if err != nil {
@@ -168,9 +186,9 @@ func createWebhook(ctx context.Context, tx *Tx, w *core.Webhook) error {
 	}
 	w.SiteID, w.Site = site.ID, site.Domain
 
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM webhooks WHERE site_id = ?`, w.SiteID).Scan(&n); err != nil {
-		return dbError("count webhooks", err)
+	n, err := countWebhooks(ctx, tx, w.SiteID)
+	if err != nil {
+		return err
 	}
 	if n >= core.MaxWebhooksPerSite {
 		return core.FieldErrorf("site", "at most %d webhooks per site; %s has %d", core.MaxWebhooksPerSite, w.Site, n)
