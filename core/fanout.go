@@ -2,13 +2,20 @@ package core
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
-// FanOut turns one event into a delivery for each webhook that takes it:
-// enabled, of the event's site, subscribed to its type, and, for a goal
-// event, with a goal filter that lets goal through (goal may be nil for
-// other types). Each body is rendered in the webhook's format.
+// FanOut is the one way an event becomes deliveries: the poller's goal
+// counts, goal digests and traffic alerts all go through it. It returns a
+// delivery for each of hooks that takes e: enabled, of e's site, subscribed
+// to e's type, and, when goal is not nil, with a goal filter that lets goal
+// through. Each body is rendered in its webhook's format (Render).
+//
+// An event decided for one webhook (a traffic alert, a digest, whose key
+// names the webhook) is fanned out to that webhook alone. The caller
+// commits the deliveries in the same transaction as the state they follow
+// from, so that an event is neither lost nor sent twice.
 func FanOut(e *Event, goal *Goal, hooks []*Webhook) ([]NewDelivery, error) {
 	var out []NewDelivery
 	for _, w := range hooks {
@@ -20,7 +27,7 @@ func FanOut(e *Event, goal *Goal, hooks []*Webhook) ([]NewDelivery, error) {
 		}
 		body, err := Render(w, e)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("render %s for webhook %d: %w", e.Type, w.ID, err)
 		}
 		out = append(out, NewDelivery{WebhookID: w.ID, EventKey: e.Key, EventType: e.Type, Payload: body})
 	}

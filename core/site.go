@@ -42,7 +42,16 @@ type SiteService interface {
 	FindSites(ctx context.Context) ([]*Site, error)
 	FindSiteByDomain(ctx context.Context, domain string) (*Site, error)
 	// DeleteSite removes a site with its goals. A site that still has
-	// webhooks is refused with ECONFLICT unless force is set, in which case
-	// its webhooks and their deliveries go too.
-	DeleteSite(ctx context.Context, domain string, force bool) error
+	// webhooks is refused with ECONFLICT unless opts.Force is set, in which
+	// case its webhooks and their deliveries go too.
+	DeleteSite(ctx context.Context, domain string, opts DeleteSiteOptions) error
+}
+
+// DeleteSiteOptions says how far SiteService.DeleteSite goes. The zero
+// value is the safe delete, which refuses a site that has webhooks.
+type DeleteSiteOptions struct {
+	// Force also removes the site's webhooks, their deliveries and their
+	// trigger state. The caller sets it only when the user asked for that
+	// (hookwatch site rm --force, or a confirmation naming the webhooks).
+	Force bool
 }

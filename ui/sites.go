@@ -184,7 +184,7 @@ func (s *sitesScreen) onRemove() {
 	}
 	s.ui.confirm("Remove site", msg, "Remove", func() {
 		s.ui.run(func(ctx context.Context) error {
-			return s.ui.svc.Sites.DeleteSite(ctx, site.Domain, force)
+			return s.ui.svc.Sites.DeleteSite(ctx, site.Domain, core.DeleteSiteOptions{Force: force})
 		}, func(err error) {
 			if err != nil {
 				s.ui.showError("Could not remove the site", err)

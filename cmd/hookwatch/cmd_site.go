@@ -196,7 +196,7 @@ func (c *cli) siteRm(ctx context.Context, domain string, force bool) error {
 	if err != nil {
 		return err
 	}
-	if err := m.Sites.DeleteSite(ctx, domain, force); err != nil {
+	if err := m.Sites.DeleteSite(ctx, domain, core.DeleteSiteOptions{Force: force}); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "site %s removed\n", domain)

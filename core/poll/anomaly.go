@@ -159,30 +159,30 @@ func (c *cycle) readBaselines(ctx context.Context, keys []core.BaselineKey) (map
 	return out, nil
 }
 
-// evaluateAnomaly applies one evaluation of webhook h's anomaly rule for
-// typ to value: today's current visitors for a spike, the rolling 60-minute
-// count for a drop. A site that is learning, has no baseline for this
-// slot, or (for a drop) is too quiet in this slot is not evaluated: its
-// alert stays as it is, so that a drop that fired at a busy hour is not
-// resolved by the quiet night after it. An anomaly must hold on
-// core.Confirmations consecutive evaluations before the state machine
+// evaluateAnomaly applies one evaluation of the anomaly rule of hit's
+// webhook and type to hit.value: today's current visitors for a spike, the
+// rolling 60-minute count for a drop. A site that is learning, has no
+// baseline for this slot, or (for a drop) is too quiet in this slot is not
+// evaluated: its alert stays as it is, so that a drop that fired at a busy
+// hour is not resolved by the quiet night after it. An anomaly must hold
+// on core.Confirmations consecutive evaluations before the state machine
 // hears of it.
-func (c *cycle) evaluateAnomaly(hits []alertHit, h *core.Webhook, site *core.Site, typ core.EventType, value uint64) []alertHit {
-	a := &c.p.anomaly
+func (c *cycle) evaluateAnomaly(hits []alertHit, hit alertHit) []alertHit {
+	a, h, value := &c.p.anomaly, hit.hook, hit.value
 	b, ok := a.baselines[core.BaselineKey{SiteID: h.SiteID, Weeks: h.BaselineWeeks}]
 	if !ok || b.Samples == 0 || b.Learning() {
 		return hits
 	}
 	band := b.Spike
 	anomalous := band.IsSpike(value, h.Sensitivity, h.MinVisitors)
-	if typ == core.EventDrop {
+	if hit.typ == core.EventDrop {
 		band = b.Drop
 		if !band.DropEligible(h.MinVisitors) {
 			return hits
 		}
 		anomalous = band.IsDrop(value, h.Sensitivity)
 	}
-	key := core.AlertKey{WebhookID: h.ID, Type: typ}
+	key := core.AlertKey{WebhookID: h.ID, Type: hit.typ}
 	if a.streaks == nil {
 		a.streaks = map[core.AlertKey]int{}
 	}
@@ -191,12 +191,8 @@ func (c *cycle) evaluateAnomaly(hits []alertHit, h *core.Webhook, site *core.Sit
 	if !decided {
 		return hits
 	}
-	n := len(hits)
-	hits = c.evaluate(hits, h, site, typ, cond, value)
-	for i := n; i < len(hits); i++ {
-		hits[i].band = &band
-	}
-	return hits
+	hit.band = &band
+	return c.evaluate(hits, reading{hit, cond})
 }
 
 // normalOf is the Normal of an anomaly hit, for its event.

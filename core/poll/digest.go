@@ -136,8 +136,8 @@ func (p *Poller) digestBucket(h *core.Webhook) time.Duration {
 }
 
 // countDigest counts the goals of items over one window, in one query
-// however many webhooks share it, and renders each digest with a count > 0
-// for its own webhook.
+// however many webhooks share it, and fans out each digest with a count > 0
+// to its own webhook.
 func (c *cycle) countDigest(ctx context.Context, r *goalResult, w window, items []digestItem) error {
 	var goals []*core.Goal
 	seen := map[int64]bool{}
@@ -161,11 +161,11 @@ func (c *cycle) countDigest(ctx context.Context, r *goalResult, w window, items 
 			continue
 		}
 		e := c.goalEvent(fmt.Sprintf("digest:%d:%d:%d", it.hook.ID, it.goal.ID, w.from.UnixMilli()), it.goal, w, n)
-		body, err := core.Render(it.hook, e)
+		ds, err := core.FanOut(e, it.goal, []*core.Webhook{it.hook})
 		if err != nil {
-			return fmt.Errorf("render digest of goal %d for webhook %d: %w", it.goal.ID, it.hook.ID, err)
+			return fmt.Errorf("digest of goal %d: %w", it.goal.ID, err)
 		}
-		r.deliveries = append(r.deliveries, core.NewDelivery{WebhookID: it.hook.ID, EventKey: e.Key, EventType: e.Type, Payload: body})
+		r.deliveries = append(r.deliveries, ds...)
 		r.events++
 	}
 	return nil

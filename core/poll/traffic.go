@@ -85,7 +85,7 @@ func (c *cycle) query(ctx context.Context, plan *goalPlan) error {
 }
 
 // traffic evaluates the spike and drop alerts of every webhook from the
-// counts query read, then renders the events that fire.
+// counts query read, then fans out the events that fire.
 func (c *cycle) traffic(ctx context.Context) error {
 	if c.counts == nil {
 		return nil
@@ -96,18 +96,24 @@ func (c *cycle) traffic(ctx context.Context) error {
 	for _, h := range c.hooks {
 		site := c.sites[h.SiteID]
 		vc := counts[site.PlausibleID]
+		spike := alertHit{hook: h, site: site, typ: core.EventSpike, value: vc.Current}
 		switch h.SpikeRule() {
 		case core.RuleThreshold:
-			hits = c.evaluate(hits, h, site, core.EventSpike, core.TrafficRule{Type: core.EventSpike, Threshold: h.SpikeThreshold}.Holds(vc.Current), vc.Current)
+			holds := core.TrafficRule{Type: core.EventSpike, Threshold: h.SpikeThreshold}.Holds(vc.Current)
+			hits = c.evaluate(hits, reading{spike, holds})
 		case core.RuleAnomaly:
-			hits = c.evaluateAnomaly(hits, h, site, core.EventSpike, vc.Current)
+			hits = c.evaluateAnomaly(hits, spike)
 		}
+		drop := alertHit{hook: h, site: site, typ: core.EventDrop}
 		switch rule := h.DropRule(); {
 		case !due:
 		case rule == core.RuleThreshold:
-			hits = c.evaluate(hits, h, site, core.EventDrop, core.TrafficRule{Type: core.EventDrop, Threshold: h.DropThreshold}.Holds(vc.Last12h), vc.Last12h)
+			drop.value = vc.Last12h
+			holds := core.TrafficRule{Type: core.EventDrop, Threshold: h.DropThreshold}.Holds(vc.Last12h)
+			hits = c.evaluate(hits, reading{drop, holds})
 		case rule == core.RuleAnomaly:
-			hits = c.evaluateAnomaly(hits, h, site, core.EventDrop, vc.Last60m)
+			drop.value = vc.Last60m
+			hits = c.evaluateAnomaly(hits, drop)
 		}
 	}
 	if len(hits) == 0 {
@@ -118,40 +124,49 @@ func (c *cycle) traffic(ctx context.Context) error {
 		return err
 	}
 	for _, hit := range hits {
-		e := c.alertEvent(hit, sources, pages)
-		body, err := core.Render(hit.hook, e)
+		ds, err := core.FanOut(c.alertEvent(hit, sources, pages), nil, []*core.Webhook{hit.hook})
 		if err != nil {
-			return fmt.Errorf("render %s for webhook %d: %w", e.Type, hit.hook.ID, err)
+			return err
 		}
-		c.commit.Deliveries = append(c.commit.Deliveries, core.NewDelivery{
-			WebhookID: hit.hook.ID, EventKey: e.Key, EventType: e.Type, Payload: body,
-		})
+		c.commit.Deliveries = append(c.commit.Deliveries, ds...)
 		c.events++
 	}
 	return nil
 }
 
-// evaluate applies one observation to webhook h's alert typ, records the new
-// state if it changed, and appends the events it sends.
-func (c *cycle) evaluate(hits []alertHit, h *core.Webhook, site *core.Site, typ core.EventType, cond bool, value uint64) []alertHit {
+// reading is one observation of an alert: the hit it sends if it fires,
+// and whether the alert's condition holds.
+type reading struct {
+	alertHit
+	holds bool
+}
+
+// evaluate applies reading r to its webhook's alert, records the new state
+// if it changed, and appends the events it sends: r's hit when the alert
+// fires, its resolved twin when the alert resolves and the webhook takes
+// resolved events.
+func (c *cycle) evaluate(hits []alertHit, r reading) []alertHit {
+	h, typ := r.hook, r.typ
 	key := core.AlertKey{WebhookID: h.ID, Type: typ}
 	st := c.states[key]
 	cooldown := h.Cooldown
 	if cooldown <= 0 {
 		cooldown = core.DefaultCooldown
 	}
-	step := core.EvaluateAlert(st, cond, c.now, cooldown)
+	step := core.EvaluateAlert(st, r.holds, c.now, cooldown)
 	if step.Next.Firing != st.Firing || !step.Next.LastFired.Equal(st.LastFired) {
 		c.commit.Alerts[key] = step.Next
 	}
 	switch {
 	case step.Fire:
-		if !slices.Contains(c.fired[site.ID], typ) {
-			c.fired[site.ID] = append(c.fired[site.ID], typ)
+		if !slices.Contains(c.fired[r.site.ID], typ) {
+			c.fired[r.site.ID] = append(c.fired[r.site.ID], typ)
 		}
-		hits = append(hits, alertHit{hook: h, site: site, typ: typ, value: value})
+		hits = append(hits, r.alertHit)
 	case step.Resolve && h.Subscribes(resolvedOf(typ)):
-		hits = append(hits, alertHit{hook: h, site: site, typ: resolvedOf(typ), value: value})
+		hit := r.alertHit
+		hit.typ = resolvedOf(typ)
+		hits = append(hits, hit)
 	}
 	return hits
 }

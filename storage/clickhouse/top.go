@@ -37,10 +37,13 @@ func (s *Source) TopSources(ctx context.Context, siteIDs []uint64, from, to time
 		return out, nil
 	}
 	for _, chunk := range siteChunks(siteIDs) {
-		args := []any{DirectNone, ids(chunk), unix(from), unix(to), n}
-		if err := queryTop(ctx, s, "top sources", topSourcesSQL, args, out, func(r *core.SourceRow) []any {
-			return []any{&r.Source, &r.Visitors}
-		}); err != nil {
+		q := topQuery[core.SourceRow]{
+			op:   "top sources",
+			sql:  topSourcesSQL,
+			args: []any{DirectNone, ids(chunk), unix(from), unix(to), n},
+			cols: func(r *core.SourceRow) []any { return []any{&r.Source, &r.Visitors} },
+		}
+		if err := queryTop(ctx, s, q, out); err != nil {
 			return nil, err
 		}
 	}
@@ -55,31 +58,43 @@ func (s *Source) TopPages(ctx context.Context, siteIDs []uint64, from, to time.T
 		return out, nil
 	}
 	for _, chunk := range siteChunks(siteIDs) {
-		args := []any{ids(chunk), unix(from), unix(to), n}
-		if err := queryTop(ctx, s, "top pages", topPagesSQL, args, out, func(r *core.PageRow) []any {
-			return []any{&r.Page, &r.Visitors}
-		}); err != nil {
+		q := topQuery[core.PageRow]{
+			op:   "top pages",
+			sql:  topPagesSQL,
+			args: []any{ids(chunk), unix(from), unix(to), n},
+			cols: func(r *core.PageRow) []any { return []any{&r.Page, &r.Visitors} },
+		}
+		if err := queryTop(ctx, s, q, out); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// queryTop runs query, whose rows are a site id and the columns that cols
-// points into, and appends each row to out under its site.
-func queryTop[R any](ctx context.Context, s *Source, op, query string, args []any, out map[uint64][]R, cols func(*R) []any) error {
-	rows, err := s.conn.Query(ctx, query, args...)
+// topQuery is one top-N query whose rows are a site id and the columns of
+// an R: op names it in errors, cols points at the fields of r the columns
+// after the site id scan into.
+type topQuery[R any] struct {
+	op   string
+	sql  string
+	args []any
+	cols func(r *R) []any
+}
+
+// queryTop runs q and appends each row to out under its site.
+func queryTop[R any](ctx context.Context, s *Source, q topQuery[R], out map[uint64][]R) error {
+	rows, err := s.conn.Query(ctx, q.sql, q.args...)
 	if err != nil {
-		return s.wrap(op, err)
+		return s.wrap(q.op, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id uint64
 		var r R
-		if err := rows.Scan(append([]any{&id}, cols(&r)...)...); err != nil {
-			return s.wrap(op, err)
+		if err := rows.Scan(append([]any{&id}, q.cols(&r)...)...); err != nil {
+			return s.wrap(q.op, err)
 		}
 		out[id] = append(out[id], r)
 	}
-	return s.wrap(op, rows.Err())
+	return s.wrap(q.op, rows.Err())
 }

@@ -63,6 +63,10 @@ func (s *BaselineStore) Baselines(ctx context.Context) (map[core.BaselineKey]cor
 		return nil, err
 	}
 	defer tx.Rollback()
+	return findBaselines(ctx, tx)
+}
+
+func findBaselines(ctx context.Context, tx *Tx) (map[core.BaselineKey]core.Baseline, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT site_id, weeks, slot, history_days, samples,
 		spike_expected, spike_spread, drop_expected, drop_spread, computed_at FROM baselines`)
 	if err != nil {

@@ -46,7 +46,7 @@ func TestBaselineStore(t *testing.T) {
 	if err := store.SaveBaselines(ctx, []core.Baseline{next, first[2]}); err != nil {
 		t.Fatal(err)
 	}
-	if err := sqlite.NewSiteService(db).DeleteSite(ctx, b.Domain, true); err != nil {
+	if err := sqlite.NewSiteService(db).DeleteSite(ctx, b.Domain, core.DeleteSiteOptions{Force: true}); err != nil {
 		t.Fatal(err)
 	}
 	got, err = store.Baselines(ctx)

@@ -13,14 +13,29 @@ import (
 // to notice soon, and cheaply, work that another process queued, such as
 // `hookwatch redeliver`; the number itself means nothing, only a change.
 func (db *DB) OthersVersion(ctx context.Context) (int64, error) {
-	var v int64
 	// Only on the writer: the readers are several connections, and each
-	// counts the others' commits, this DB's writer's included.
-	if err := db.writer.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+	// counts the others' commits, this DB's writer's included. Prepared
+	// once, since the engine asks every few milliseconds.
+	rows, err := db.writerQuery(ctx, dataVersionSQL)
+	if err != nil {
+		return 0, dbError("read data_version", err)
+	}
+	defer rows.Close()
+	var v int64
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return 0, dbError("read data_version", err)
+		}
+		return 0, core.Errorf(core.EINTERNAL, "database: read data_version: no row")
+	}
+	if err := rows.Scan(&v); err != nil {
 		return 0, dbError("read data_version", err)
 	}
 	return v, nil
 }
+
+// dataVersionSQL reads the number OthersVersion returns.
+const dataVersionSQL = `PRAGMA data_version`
 
 // WebhookChanges returns the webhooks created or changed after change
 // number since, and the ids of those deleted after it, in change order, at
@@ -35,6 +50,10 @@ func (s *WebhookService) WebhookChanges(ctx context.Context, since int64, limit 
 		return nil, err
 	}
 	defer tx.Rollback()
+	return webhookChanges(ctx, tx, since, limit)
+}
+
+func webhookChanges(ctx context.Context, tx *Tx, since int64, limit int) (*core.WebhookChanges, error) {
 	out := &core.WebhookChanges{}
 	if err := tx.QueryRowContext(ctx, `SELECT seq FROM webhook_changes`).Scan(&out.Version); err != nil {
 		return nil, dbError("read webhook changes", err)
@@ -49,9 +68,11 @@ func (s *WebhookService) WebhookChanges(ctx context.Context, since int64, limit 
 	if limit > 0 {
 		tail += " LIMIT " + strconv.Itoa(limit+1) // one more, to know whether more follow
 	}
-	if out.Changed, err = queryWebhooks(ctx, tx, "w.change_seq > ?", tail, since); err != nil {
+	changed, err := queryWebhooks(ctx, tx, "w.change_seq > ?", tail, since)
+	if err != nil {
 		return nil, err
 	}
+	out.Changed = changed
 	if limit > 0 && len(out.Changed) > limit {
 		out.Changed, out.More = out.Changed[:limit], true
 		// The page ends at its last change; the next is read from there.
@@ -81,7 +102,16 @@ func (s *WebhookService) WebhookChanges(ctx context.Context, since int64, limit 
 // reading them: for the line logged at start, which at 100,000 webhooks
 // must not cost a read of every one.
 func (db *DB) Counts(ctx context.Context) (sites, webhooks int, err error) {
-	err = db.reader.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM sites), (SELECT count(*) FROM webhooks)`).Scan(&sites, &webhooks)
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer tx.Rollback()
+	return countSitesAndWebhooks(ctx, tx)
+}
+
+func countSitesAndWebhooks(ctx context.Context, tx *Tx) (sites, webhooks int, err error) {
+	err = tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM sites), (SELECT count(*) FROM webhooks)`).Scan(&sites, &webhooks)
 	if err != nil {
 		return 0, 0, dbError("count sites and webhooks", err)
 	}

@@ -101,7 +101,7 @@ func TestWebhookChanges(t *testing.T) {
 			return ws.CreateWebhook(ctx, &core.Webhook{Site: blog.Domain, URL: url, Events: []core.EventType{core.EventGoal}})
 		}, []int64{c.ID + 1}, []int64{a.ID}},
 		{"a deleted site takes its webhooks", func() error {
-			return sqlite.NewSiteService(db).DeleteSite(ctx, shop.Domain, true)
+			return sqlite.NewSiteService(db).DeleteSite(ctx, shop.Domain, core.DeleteSiteOptions{Force: true})
 		}, nil, []int64{b.ID}},
 	} {
 		t.Run(step.name, func(t *testing.T) {

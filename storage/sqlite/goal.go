@@ -33,22 +33,8 @@ func (s *GoalService) CreateGoal(ctx context.Context, g *core.Goal) error {
 		return err
 	}
 	defer tx.Rollback()
-
-	site, err := findSiteRef(ctx, tx, c.SiteID, c.Site)
-	if err != nil {
+	if err := createGoal(ctx, tx, &c); err != nil {
 		return err
-	}
-	c.SiteID, c.Site = site.ID, site.Domain
-	c.CreatedAt = fromMS(ms(tx.now))
-	res, err := tx.ExecContext(ctx, `INSERT INTO goals (site_id, kind, name, created_at) VALUES (?, ?, ?, ?)`,
-		c.SiteID, string(c.Kind), c.Name(), ms(c.CreatedAt))
-	if isUnique(err) {
-		return &core.Error{Code: core.ECONFLICT, Field: "goal", Message: fmt.Sprintf("%s already has the %s goal %q", c.Site, c.Kind, c.Name())}
-	} else if err != nil {
-		return dbError("insert goal", err)
-	}
-	if c.ID, err = res.LastInsertId(); err != nil {
-		return dbError("insert goal", err)
 	}
 	if err := tx.commit(); err != nil {
 		return err
@@ -74,6 +60,37 @@ func (s *GoalService) DeleteGoal(ctx context.Context, id int64) error {
 		return err
 	}
 	defer tx.Rollback()
+	if err := deleteGoal(ctx, tx, id); err != nil {
+		return err
+	}
+	return tx.commit()
+}
+
+// createGoal inserts g, validated, into the site it names, and sets its
+// ID, SiteID, Site and CreatedAt.
+func createGoal(ctx context.Context, tx *Tx, g *core.Goal) error {
+	site, err := findSiteRef(ctx, tx, g.SiteID, g.Site)
+	if err != nil {
+		return err
+	}
+	g.SiteID, g.Site = site.ID, site.Domain
+	g.CreatedAt = fromMS(ms(tx.now))
+	res, err := tx.ExecContext(ctx, `INSERT INTO goals (site_id, kind, name, created_at) VALUES (?, ?, ?, ?)`,
+		g.SiteID, string(g.Kind), g.Name(), ms(g.CreatedAt))
+	if isUnique(err) {
+		return &core.Error{Code: core.ECONFLICT, Field: "goal", Message: fmt.Sprintf("%s already has the %s goal %q", g.Site, g.Kind, g.Name())}
+	} else if err != nil {
+		return dbError("insert goal", err)
+	}
+	if g.ID, err = res.LastInsertId(); err != nil {
+		return dbError("insert goal", err)
+	}
+	return nil
+}
+
+// deleteGoal removes goal id; its watermark, buckets and digest marks
+// follow by ON DELETE CASCADE.
+func deleteGoal(ctx context.Context, tx *Tx, id int64) error {
 	res, err := tx.ExecContext(ctx, `DELETE FROM goals WHERE id = ?`, id)
 	if err != nil {
 		return dbError("delete goal", err)
@@ -83,7 +100,7 @@ func (s *GoalService) DeleteGoal(ctx context.Context, id int64) error {
 	} else if n == 0 {
 		return &core.Error{Code: core.ENOTFOUND, Field: "goal", Message: fmt.Sprintf("no goal with id %d", id)}
 	}
-	return tx.commit()
+	return nil
 }
 
 func findGoals(ctx context.Context, tx *Tx, filter core.GoalFilter) ([]*core.Goal, error) {

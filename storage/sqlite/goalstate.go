@@ -14,6 +14,10 @@ func (s *TriggerStore) GoalStates(ctx context.Context) (map[int64]core.GoalState
 		return nil, err
 	}
 	defer tx.Rollback()
+	return findGoalStates(ctx, tx)
+}
+
+func findGoalStates(ctx context.Context, tx *Tx) (map[int64]core.GoalState, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT goal_id, until, recount_from FROM goal_watermarks`)
 	if err != nil {
 		return nil, dbError("find goal states", err)
@@ -41,6 +45,10 @@ func (s *TriggerStore) ReportedBuckets(ctx context.Context) (map[core.BucketKey]
 		return nil, err
 	}
 	defer tx.Rollback()
+	return findReportedBuckets(ctx, tx)
+}
+
+func findReportedBuckets(ctx context.Context, tx *Tx) (map[core.BucketKey]uint64, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT goal_id, start, reported FROM goal_buckets`)
 	if err != nil {
 		return nil, dbError("find goal buckets", err)

@@ -48,12 +48,14 @@ func (l *Lease) ReleaseLease(ctx context.Context, holder string) error {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM lease WHERE name = ? AND holder = ?`, leaseName, holder); err != nil {
-		return dbError("release lease", err)
+	if err := releaseLease(ctx, tx, holder); err != nil {
+		return err
 	}
 	return tx.commit()
 }
 
+// take is AcquireLease, or RenewLease when renew is set, in one write
+// transaction.
 func (l *Lease) take(ctx context.Context, holder string, ttl time.Duration, renew bool) error {
 	if holder == "" {
 		return core.FieldErrorf("holder", "is required")
@@ -66,31 +68,57 @@ func (l *Lease) take(ctx context.Context, holder string, ttl time.Duration, rene
 		return err
 	}
 	defer tx.Rollback()
-
-	var cur string
-	var expires int64
-	err = tx.QueryRowContext(ctx, `SELECT holder, expires_at FROM lease WHERE name = ?`, leaseName).Scan(&cur, &expires)
+	cur, expires, err := readLease(ctx, tx)
+	if err != nil {
+		return err
+	}
 	switch {
-	case err == sql.ErrNoRows:
+	case cur == "":
 		if renew {
 			return lostLease(holder)
 		}
-	case err != nil:
-		return dbError("read lease", err)
 	case cur == holder:
 	case renew:
 		return lostLease(holder)
-	case expires >= ms(tx.now) && (l.Stale == nil || !l.Stale(cur)):
+	case ms(expires) >= ms(tx.now) && (l.Stale == nil || !l.Stale(cur)):
 		return &core.Error{Code: core.ECONFLICT, Message: fmt.Sprintf(
 			"another hookwatch engine (%s) is running on this database; lease held until %s",
-			cur, fromMS(expires).Format(time.RFC3339))}
+			cur, expires.Format(time.RFC3339))}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO lease (name, holder, expires_at) VALUES (?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at`,
-		leaseName, holder, ms(tx.now.Add(ttl))); err != nil {
-		return dbError("take lease", err)
+	if err := saveLease(ctx, tx, holder, tx.now.Add(ttl)); err != nil {
+		return err
 	}
 	return tx.commit()
+}
+
+// readLease returns the lease's holder and expiry; no holder when nobody
+// holds it.
+func readLease(ctx context.Context, tx *Tx) (holder string, expires time.Time, err error) {
+	var at int64
+	err = tx.QueryRowContext(ctx, `SELECT holder, expires_at FROM lease WHERE name = ?`, leaseName).Scan(&holder, &at)
+	if err == sql.ErrNoRows {
+		return "", time.Time{}, nil
+	} else if err != nil {
+		return "", time.Time{}, dbError("read lease", err)
+	}
+	return holder, fromMS(at), nil
+}
+
+// saveLease gives the lease to holder until expires.
+func saveLease(ctx context.Context, tx *Tx, holder string, expires time.Time) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO lease (name, holder, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at`,
+		leaseName, holder, ms(expires)); err != nil {
+		return dbError("take lease", err)
+	}
+	return nil
+}
+
+func releaseLease(ctx context.Context, tx *Tx, holder string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM lease WHERE name = ? AND holder = ?`, leaseName, holder); err != nil {
+		return dbError("release lease", err)
+	}
+	return nil
 }
 
 func lostLease(holder string) error {

@@ -24,14 +24,7 @@ func (s *SettingsService) Setting(ctx context.Context, key string) (string, bool
 		return "", false, err
 	}
 	defer tx.Rollback()
-	var v string
-	err = tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
-	if err == sql.ErrNoRows {
-		return "", false, nil
-	} else if err != nil {
-		return "", false, dbError("read setting", err)
-	}
-	return v, true, nil
+	return readSetting(ctx, tx, key)
 }
 
 // SetSetting sets key to value.
@@ -44,9 +37,27 @@ func (s *SettingsService) SetSetting(ctx context.Context, key, value string) err
 		return err
 	}
 	defer tx.Rollback()
+	if err := saveSetting(ctx, tx, key, value); err != nil {
+		return err
+	}
+	return tx.commit()
+}
+
+func readSetting(ctx context.Context, tx *Tx, key string) (string, bool, error) {
+	var v string
+	err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if err == sql.ErrNoRows {
+		return "", false, nil
+	} else if err != nil {
+		return "", false, dbError("read setting", err)
+	}
+	return v, true, nil
+}
+
+func saveSetting(ctx context.Context, tx *Tx, key, value string) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
 		return dbError("save setting", err)
 	}
-	return tx.commit()
+	return nil
 }

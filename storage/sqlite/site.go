@@ -62,23 +62,30 @@ func (s *SiteService) FindSiteByDomain(ctx context.Context, domain string) (*cor
 }
 
 // DeleteSite removes the site named domain with its goals and samples. A
-// site with webhooks is refused with ECONFLICT unless force is set; then
-// its webhooks, their deliveries and their state go too.
-func (s *SiteService) DeleteSite(ctx context.Context, domain string, force bool) error {
+// site with webhooks is refused with ECONFLICT unless opts.Force is set;
+// then its webhooks, their deliveries and their state go too.
+func (s *SiteService) DeleteSite(ctx context.Context, domain string, opts core.DeleteSiteOptions) error {
 	tx, err := s.db.beginWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if err := deleteSite(ctx, tx, domain, opts); err != nil {
+		return err
+	}
+	return tx.commit()
+}
+
+func deleteSite(ctx context.Context, tx *Tx, domain string, opts core.DeleteSiteOptions) error {
 	site, err := findSiteByDomain(ctx, tx, domain)
 	if err != nil {
 		return err
 	}
-	var hooks int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM webhooks WHERE site_id = ?`, site.ID).Scan(&hooks); err != nil {
-		return dbError("count webhooks", err)
+	hooks, err := countWebhooks(ctx, tx, site.ID)
+	if err != nil {
+		return err
 	}
-	if hooks > 0 && !force {
+	if hooks > 0 && !opts.Force {
 		return &core.Error{Code: core.ECONFLICT, Field: "site", Message: fmt.Sprintf(
 			"%s has %d webhook(s); remove them first or use --force to remove them with the site", domain, hooks)}
 	}
@@ -87,7 +94,7 @@ func (s *SiteService) DeleteSite(ctx context.Context, domain string, force bool)
 	if _, err := tx.ExecContext(ctx, `DELETE FROM sites WHERE id = ?`, site.ID); err != nil {
 		return dbError("delete site", err)
 	}
-	return tx.commit()
+	return nil
 }
 
 func createSite(ctx context.Context, tx *Tx, s *core.Site) error {

@@ -85,14 +85,14 @@ func TestSiteService(t *testing.T) {
 		if want := "site: no site example.com"; core.ErrorMessage(err) != want {
 			t.Errorf("message = %q, want %q", core.ErrorMessage(err), want)
 		}
-		wantError(t, sqlite.NewSiteService(db).DeleteSite(ctx, "example.com", true), core.ENOTFOUND, "site")
+		wantError(t, sqlite.NewSiteService(db).DeleteSite(ctx, "example.com", core.DeleteSiteOptions{Force: true}), core.ENOTFOUND, "site")
 	})
 
 	t.Run("deletes a site with its goals", func(t *testing.T) {
 		db, _ := mustOpen(t)
 		mustSite(t, db, "example.com", 5)
 		mustGoal(t, db, "example.com", "Signup")
-		if err := sqlite.NewSiteService(db).DeleteSite(ctx, "example.com", false); err != nil {
+		if err := sqlite.NewSiteService(db).DeleteSite(ctx, "example.com", core.DeleteSiteOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		goals, err := sqlite.NewGoalService(db).FindGoals(ctx, core.GoalFilter{})
@@ -114,7 +114,7 @@ func TestSiteService(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		wantError(t, sites.DeleteSite(ctx, "example.com", false), core.ECONFLICT, "site")
+		wantError(t, sites.DeleteSite(ctx, "example.com", core.DeleteSiteOptions{}), core.ECONFLICT, "site")
 		if _, err := sites.FindSiteByDomain(ctx, "example.com"); err != nil {
 			t.Errorf("site gone after refusal: %v", err)
 		}
@@ -122,7 +122,7 @@ func TestSiteService(t *testing.T) {
 			t.Errorf("webhooks after refusal = %d, want 1", n)
 		}
 
-		if err := sites.DeleteSite(ctx, "example.com", true); err != nil {
+		if err := sites.DeleteSite(ctx, "example.com", core.DeleteSiteOptions{Force: true}); err != nil {
 			t.Fatal(err)
 		}
 		if n := countWebhooks(t, db); n != 0 {

@@ -29,6 +29,10 @@ func (s *TriggerStore) AlertStates(ctx context.Context) (map[core.AlertKey]core.
 		return nil, err
 	}
 	defer tx.Rollback()
+	return findAlertStates(ctx, tx)
+}
+
+func findAlertStates(ctx context.Context, tx *Tx) (map[core.AlertKey]core.AlertState, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT webhook_id, type, firing, last_fired FROM alert_states`)
 	if err != nil {
 		return nil, dbError("find alert states", err)
@@ -60,6 +64,10 @@ func (s *TriggerStore) DigestMarks(ctx context.Context) (map[core.DigestKey]time
 		return nil, err
 	}
 	defer tx.Rollback()
+	return findDigestMarks(ctx, tx)
+}
+
+func findDigestMarks(ctx context.Context, tx *Tx) (map[core.DigestKey]time.Time, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT webhook_id, goal_id, next_start FROM digest_marks`)
 	if err != nil {
 		return nil, dbError("find digest marks", err)
@@ -82,30 +90,25 @@ func (s *TriggerStore) DigestMarks(ctx context.Context) (map[core.DigestKey]time
 
 // CommitPoll writes everything one poll decided in one transaction: alert
 // states, goal states and reported buckets (see saveGoalStates), digest
-// marks (deleting those set to the zero
-// time), the deliveries (as Enqueue does), the poll status and the traffic
-// samples, and prunes samples older than SampleRetention. State of webhooks
-// and goals deleted since the poll read them is dropped.
+// marks (deleting those set to the zero time), the deliveries (as Enqueue
+// does), the poll status and the traffic samples, and prunes samples older
+// than SampleRetention. State of webhooks and goals deleted since the poll
+// read them is dropped.
 func (s *TriggerStore) CommitPoll(ctx context.Context, c core.PollCommit) error {
 	tx, err := s.db.beginWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if err := commitPoll(ctx, tx, c); err != nil {
+		return err
+	}
+	return tx.commit()
+}
 
-	if len(c.Alerts) > 0 {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO alert_states (webhook_id, type, firing, last_fired)
-			SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?1)
-			ON CONFLICT (webhook_id, type) DO UPDATE SET firing = excluded.firing, last_fired = excluded.last_fired`)
-		if err != nil {
-			return dbError("save alert states", err)
-		}
-		defer stmt.Close()
-		for k, st := range c.Alerts {
-			if _, err := stmt.ExecContext(ctx, k.WebhookID, string(k.Type), boolInt(st.Firing), nullMS(st.LastFired)); err != nil {
-				return dbError("save alert state", err)
-			}
-		}
+func commitPoll(ctx context.Context, tx *Tx, c core.PollCommit) error {
+	if err := saveAlertStates(ctx, tx, c.Alerts); err != nil {
+		return err
 	}
 	if err := saveGoalStates(ctx, tx, c.Goals, c.Reported); err != nil {
 		return err
@@ -119,28 +122,74 @@ func (s *TriggerStore) CommitPoll(ctx context.Context, c core.PollCommit) error 
 	if err := savePollStatus(ctx, tx, c.Status); err != nil {
 		return err
 	}
-	if c.LateEvents > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE poll_status SET late_events = late_events + ? WHERE id = 1`, int64(c.LateEvents)); err != nil {
-			return dbError("count late events", err)
+	if err := addLateEvents(ctx, tx, c.LateEvents); err != nil {
+		return err
+	}
+	if err := saveSamples(ctx, tx, c.Samples); err != nil {
+		return err
+	}
+	return pruneSamples(ctx, tx, tx.now.Add(-SampleRetention))
+}
+
+// saveAlertStates upserts alerts, skipping those of webhooks deleted since
+// the poll read them.
+func saveAlertStates(ctx context.Context, tx *Tx, alerts map[core.AlertKey]core.AlertState) error {
+	if len(alerts) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO alert_states (webhook_id, type, firing, last_fired)
+		SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?1)
+		ON CONFLICT (webhook_id, type) DO UPDATE SET firing = excluded.firing, last_fired = excluded.last_fired`)
+	if err != nil {
+		return dbError("save alert states", err)
+	}
+	defer stmt.Close()
+	for k, st := range alerts {
+		if _, err := stmt.ExecContext(ctx, k.WebhookID, string(k.Type), boolInt(st.Firing), nullMS(st.LastFired)); err != nil {
+			return dbError("save alert state", err)
 		}
 	}
-	if len(c.Samples) > 0 {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO traffic_samples (site_id, at, current_visitors, fired)
-			SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM sites WHERE id = ?1)`)
-		if err != nil {
-			return dbError("save traffic samples", err)
-		}
-		defer stmt.Close()
-		for _, smp := range c.Samples {
-			if _, err := stmt.ExecContext(ctx, smp.SiteID, ms(smp.At), int64(smp.CurrentVisitors), joinEventTypes(smp.Fired)); err != nil {
-				return dbError("save traffic sample", err)
-			}
+	return nil
+}
+
+// addLateEvents adds n to the poll status's count of late events; it must
+// follow savePollStatus, which creates the row.
+func addLateEvents(ctx context.Context, tx *Tx, n uint64) error {
+	if n == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE poll_status SET late_events = late_events + ? WHERE id = 1`, int64(n)); err != nil {
+		return dbError("count late events", err)
+	}
+	return nil
+}
+
+// saveSamples inserts samples, skipping those of sites deleted since the
+// poll read them.
+func saveSamples(ctx context.Context, tx *Tx, samples []core.TrafficSample) error {
+	if len(samples) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO traffic_samples (site_id, at, current_visitors, fired)
+		SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM sites WHERE id = ?1)`)
+	if err != nil {
+		return dbError("save traffic samples", err)
+	}
+	defer stmt.Close()
+	for _, smp := range samples {
+		if _, err := stmt.ExecContext(ctx, smp.SiteID, ms(smp.At), int64(smp.CurrentVisitors), joinEventTypes(smp.Fired)); err != nil {
+			return dbError("save traffic sample", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM traffic_samples WHERE at < ?`, ms(tx.now.Add(-SampleRetention))); err != nil {
+	return nil
+}
+
+// pruneSamples deletes the traffic samples taken before cutoff.
+func pruneSamples(ctx context.Context, tx *Tx, cutoff time.Time) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM traffic_samples WHERE at < ?`, ms(cutoff)); err != nil {
 		return dbError("prune traffic samples", err)
 	}
-	return tx.commit()
+	return nil
 }
 
 // SavePollStatus records the status of a poll that changed nothing else.
@@ -164,11 +213,15 @@ func (s *TriggerStore) PollStatus(ctx context.Context) (core.PollStatus, error) 
 		return core.PollStatus{}, err
 	}
 	defer tx.Rollback()
+	return readPollStatus(ctx, tx)
+}
+
+func readPollStatus(ctx context.Context, tx *Tx) (core.PollStatus, error) {
 	var st core.PollStatus
 	var at, since sql.NullInt64
 	var dur int64
 	var late int64
-	err = tx.QueryRowContext(ctx, `SELECT last_poll_at, last_poll_ms, clickhouse_ok, clickhouse_error,
+	err := tx.QueryRowContext(ctx, `SELECT last_poll_at, last_poll_ms, clickhouse_ok, clickhouse_error,
 		clickhouse_since, server_version, late_events FROM poll_status WHERE id = 1`).
 		Scan(&at, &dur, &st.ClickHouseOK, &st.ClickHouseError, &since, &st.ServerVersion, &late)
 	if err == sql.ErrNoRows {
@@ -235,6 +288,10 @@ func (s *TriggerStore) TrafficSamples(ctx context.Context, siteID int64, since t
 		return nil, err
 	}
 	defer tx.Rollback()
+	return findTrafficSamples(ctx, tx, siteID, since)
+}
+
+func findTrafficSamples(ctx context.Context, tx *Tx, siteID int64, since time.Time) ([]core.TrafficSample, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT at, current_visitors, fired FROM traffic_samples
 		WHERE site_id = ? AND at >= ? ORDER BY at, id`, siteID, ms(since))
 	if err != nil {

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -120,14 +119,8 @@ func (s *WebhookService) DeleteWebhook(ctx context.Context, id int64) error {
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE id = ?`, id)
-	if err != nil {
-		return dbError("delete webhook", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return dbError("delete webhook", err)
-	} else if n == 0 {
-		return noWebhook(id)
+	if err := deleteWebhook(ctx, tx, id); err != nil {
+		return err
 	}
 	return tx.commit()
 }
@@ -161,6 +154,30 @@ func noWebhook(id int64) error {
 	return &core.Error{Code: core.ENOTFOUND, Field: "webhook", Message: fmt.Sprintf("no webhook with id %d", id)}
 }
 
+// deleteWebhook removes webhook id; its deliveries, attempts and trigger
+// state follow by ON DELETE CASCADE.
+func deleteWebhook(ctx context.Context, tx *Tx, id int64) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE id = ?`, id)
+	if err != nil {
+		return dbError("delete webhook", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return dbError("delete webhook", err)
+	} else if n == 0 {
+		return noWebhook(id)
+	}
+	return nil
+}
+
+// countWebhooks returns how many webhooks site siteID has.
+func countWebhooks(ctx context.Context, tx *Tx, siteID int64) (int, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM webhooks WHERE site_id = ?`, siteID).Scan(&n); err != nil {
+		return 0, dbError("count webhooks", err)
+	}
+	return n, nil
+}
+
 func createWebhook(ctx context.Context, tx *Tx, w *core.Webhook) error {
 	site, err := findSiteRef(ctx, tx, w.SiteID, w.Site)
 	if err != nil {
@@ -168,9 +185,9 @@ func createWebhook(ctx context.Context, tx *Tx, w *core.Webhook) error {
 	}
 	w.SiteID, w.Site = site.ID, site.Domain
 
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM webhooks WHERE site_id = ?`, w.SiteID).Scan(&n); err != nil {
-		return dbError("count webhooks", err)
+	n, err := countWebhooks(ctx, tx, w.SiteID)
+	if err != nil {
+		return err
 	}
 	if n >= core.MaxWebhooksPerSite {
 		return core.FieldErrorf("site", "at most %d webhooks per site; %s has %d", core.MaxWebhooksPerSite, w.Site, n)
@@ -213,38 +230,6 @@ func saveWebhook(ctx context.Context, tx *Tx, w *core.Webhook) error {
 	}
 	return nil
 }
-
-// webhookFields returns the columns from url to baseline_weeks. It
-// makes nil goals and headers empty, as they read back, so that --json
-// prints [] and not null.
-func webhookFields(w *core.Webhook) ([]any, error) {
-	if w.Goals == nil {
-		w.Goals = []string{}
-	}
-	if w.Headers == nil {
-		w.Headers = map[string]string{}
-	}
-	goalsJSON, err := json.Marshal(w.Goals)
-	if err != nil {
-		return nil, dbError("encode goals", err)
-	}
-	headersJSON, err := json.Marshal(w.Headers)
-	if err != nil {
-		return nil, dbError("encode headers", err)
-	}
-	return []any{w.URL, w.Secret, w.PrevSecret, nullMS(w.PrevSecretUntil),
-		boolInt(w.Enabled), w.DisabledReason, nullMS(w.FailingSince), joinEventTypes(w.Events),
-		w.SpikeThreshold, w.DropThreshold, string(goalsJSON),
-		boolInt(w.AllowPrivate), w.Cooldown.Milliseconds(), boolInt(w.SendResolved), string(w.Format),
-		string(headersJSON), w.DigestInterval.Milliseconds(), w.Template, w.TemplateContentType,
-		boolInt(w.SpikeAnomaly), boolInt(w.DropAnomaly), string(w.Sensitivity), w.MinVisitors, w.BaselineWeeks}, nil
-}
-
-const webhookColumns = `w.id, w.site_id, s.domain, w.url, w.secret, w.prev_secret, w.prev_secret_until,
-	w.enabled, w.disabled_reason, w.failing_since, w.events, w.spike_threshold, w.drop_threshold, w.goals,
-	w.allow_private, w.cooldown_ms, w.send_resolved, w.format, w.headers, w.digest_interval_ms,
-	w.template, w.content_type, w.spike_anomaly, w.drop_anomaly, w.sensitivity, w.min_visitors, w.baseline_weeks,
-	w.created_at, w.updated_at`
 
 func findWebhookByID(ctx context.Context, tx *Tx, id int64) (*core.Webhook, error) {
 	row := tx.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks w JOIN sites s ON s.id = w.site_id WHERE w.id = ?`, id)
@@ -294,92 +279,4 @@ func queryWebhooks(ctx context.Context, tx *Tx, where, tail string, args ...any)
 		return nil, dbError("find webhooks", err)
 	}
 	return out, nil
-}
-
-// interner shares the strings and event lists that many webhooks of one
-// read have alike, so that the poller's read of 100,000 webhooks at every
-// poll holds one copy of each. Event lists are shared at full capacity: an
-// append copies them.
-type interner struct {
-	domains map[int64]string
-	events  map[string][]core.EventType
-}
-
-func scanWebhook(row scanner, in *interner) (*core.Webhook, error) {
-	var w core.Webhook
-	var prevUntil, failingSince sql.NullInt64
-	var enabled, allowPrivate, sendResolved bool
-	var events, goals, format, headers, sensitivity string
-	var cooldown, digest, created, updated int64
-	err := row.Scan(&w.ID, &w.SiteID, &w.Site, &w.URL, &w.Secret, &w.PrevSecret, &prevUntil,
-		&enabled, &w.DisabledReason, &failingSince, &events, &w.SpikeThreshold, &w.DropThreshold, &goals,
-		&allowPrivate, &cooldown, &sendResolved, &format, &headers, &digest,
-		&w.Template, &w.TemplateContentType,
-		&w.SpikeAnomaly, &w.DropAnomaly, &sensitivity, &w.MinVisitors, &w.BaselineWeeks, &created, &updated)
-	if err != nil {
-		return nil, err
-	}
-	w.PrevSecretUntil, w.FailingSince = fromNullMS(prevUntil), fromNullMS(failingSince)
-	w.Enabled, w.AllowPrivate, w.SendResolved = enabled, allowPrivate, sendResolved
-	if in == nil {
-		w.Events = splitEventTypes(events)
-	} else {
-		if d, ok := in.domains[w.SiteID]; ok {
-			w.Site = d
-		} else {
-			in.domains[w.SiteID] = w.Site
-		}
-		ev, ok := in.events[events]
-		if !ok {
-			ev = splitEventTypes(events)
-			ev = ev[:len(ev):len(ev)]
-			in.events[events] = ev
-		}
-		w.Events = ev
-	}
-	// The empty values, which most webhooks have, without the decoder:
-	// the poller reads every webhook at every poll.
-	if goals == "[]" {
-		w.Goals = []string{}
-	} else if err := json.Unmarshal([]byte(goals), &w.Goals); err != nil {
-		return nil, fmt.Errorf("webhook %d goals: %w", w.ID, err)
-	}
-	if headers == "{}" {
-		w.Headers = map[string]string{}
-	} else if err := json.Unmarshal([]byte(headers), &w.Headers); err != nil {
-		return nil, fmt.Errorf("webhook %d headers: %w", w.ID, err)
-	}
-	w.Cooldown, w.DigestInterval = time.Duration(cooldown)*time.Millisecond, time.Duration(digest)*time.Millisecond
-	w.Format, w.CreatedAt, w.UpdatedAt = core.Format(format), fromMS(created), fromMS(updated)
-	for _, f := range []core.Format{core.FormatStandard, core.FormatSlack, core.FormatDiscord} {
-		if w.Format == f {
-			w.Format = f // the constant, not a copy per row
-		}
-	}
-	w.Sensitivity = core.Sensitivity(sensitivity)
-	for _, v := range core.Sensitivities {
-		if w.Sensitivity == v {
-			w.Sensitivity = v // the constant, as for the format
-		}
-	}
-	return &w, nil
-}
-
-func joinEventTypes(ev []core.EventType) string {
-	s := make([]string, len(ev))
-	for i, e := range ev {
-		s[i] = string(e)
-	}
-	return strings.Join(s, ",")
-}
-
-func splitEventTypes(s string) []core.EventType {
-	if s == "" {
-		return nil
-	}
-	var out []core.EventType
-	for _, f := range strings.Split(s, ",") {
-		out = append(out, core.EventType(f))
-	}
-	return out
 }
