@@ -34,7 +34,7 @@ type settingSpec struct {
 }
 
 var settingSpecs = []settingSpec{
-	{key: core.SettingClickHouseDSN, flag: "clickhouse", env: EnvClickHouse, def: clickhouse.DefaultDSN,
+	{key: core.SettingClickHouseDSN, flag: "clickhouse", env: EnvClickHouse, def: core.DefaultClickHouseDSN,
 		get: func(c Config) string { return c.ClickHouseDSN }},
 	{key: core.SettingPollInterval, flag: "poll-interval", env: EnvPollInterval, def: core.ShortDuration(core.DefaultPollInterval),
 		get: func(c Config) string {
