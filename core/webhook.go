@@ -204,8 +204,8 @@ func (w *Webhook) Validate() error {
 		}
 		seen[strings.ToLower(k)] = k
 	}
-	if w.DigestInterval < 0 || (w.DigestInterval > 0 && w.DigestInterval < time.Minute) || w.DigestInterval > 24*time.Hour {
-		return FieldErrorf("digest", "must be 0 (off) or between 1m and 24h")
+	if w.DigestInterval != 0 && !DigestRange.Contains(w.DigestInterval) {
+		return FieldErrorf("digest", "must be 0 (off) or between %s and %s", ShortDuration(DigestRange.Min), ShortDuration(DigestRange.Max))
 	}
 	// Last: a template is rendered against the events the rest subscribes to.
 	return w.validateFormat()
