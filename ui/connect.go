@@ -36,7 +36,7 @@ type connectScreen struct {
 	user, password, dsn  *entry
 	tls                  *widget.Check
 	byFields, byDSN      *widget.Form
-	fields               fieldForm
+	fields               checkedForm
 
 	testing *widget.Activity
 	result  *widget.Label

@@ -34,7 +34,7 @@ type settingsScreen struct {
 	result   *widget.Label
 	save     *widget.Button
 	saved    *widget.Label
-	fields   fieldForm
+	fields   checkedForm
 }
 
 func (s *settingsScreen) buildUI() fyne.CanvasObject {

@@ -38,7 +38,7 @@ type webhookForm struct {
 	allowPrivate *widget.Check
 	body         *webhookBody
 
-	fields fieldForm
+	fields checkedForm
 	dlg    *formDialog
 	live   *liveBacktest
 }
