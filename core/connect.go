@@ -159,8 +159,6 @@ type ClickHouseService interface {
 	// engine reads it from its next poll on, unless a flag or the
 	// environment names another ClickHouse.
 	SaveClickHouseDSN(ctx context.Context, dsn string) error
-	// RedactDSN returns dsn with its password hidden, for display.
-	RedactDSN(dsn string) string
 	// DiscoverSites lists the sites with events in the ClickHouse in use
 	// over DiscoverWindow, busiest first.
 	DiscoverSites(ctx context.Context) ([]DiscoveredSite, error)

@@ -115,13 +115,20 @@ type DeliveryService interface {
 	// RecordAttempts logs attempts and applies their decisions in one
 	// transaction, so that a batch of workers' results costs one commit.
 	RecordAttempts(ctx context.Context, results []AttemptResult) error
+	// FindDeliveryByID returns delivery id with its attempts, oldest
+	// first, or ENOTFOUND.
 	FindDeliveryByID(ctx context.Context, id int64) (*Delivery, error)
+	// FindDeliveries returns a page of the deliveries filter selects,
+	// newest first, and how many it selects in all; the caller pages with
+	// filter's Limit and Offset and shows the total.
 	FindDeliveries(ctx context.Context, filter DeliveryFilter) ([]*Delivery, int, error)
 	// Redeliver queues a delivery again, whatever its state, with the same
 	// payload and webhook-id.
 	Redeliver(ctx context.Context, id int64) (*Delivery, error)
 	// PruneAttempts deletes attempts started before t.
 	PruneAttempts(ctx context.Context, before time.Time) (int, error)
+	// DeliveryStats counts every delivery by state; a state with none is
+	// missing from the map.
 	DeliveryStats(ctx context.Context) (DeliveryStats, error)
 	// LastDeliveries returns each webhook's most recent delivery.
 	LastDeliveries(ctx context.Context) (map[int64]*Delivery, error)

@@ -46,6 +46,16 @@ func (f Format) DefaultDigest() time.Duration {
 	return 0
 }
 
+// NewDigest is the digest interval a webhook of format f gets as the user
+// adds it: chosen when the user chose one (chose: a flag given, or a form's
+// input the user set), else f's DefaultDigest.
+func (f Format) NewDigest(chosen time.Duration, chose bool) time.Duration {
+	if chose {
+		return chosen
+	}
+	return f.DefaultDigest()
+}
+
 // MaxRate is the most requests per second the service behind f accepts for
 // one webhook, or 0 when it states no limit lower than the engine's own.
 // Google Chat allows 60 writes a minute per space.

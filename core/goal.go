@@ -111,7 +111,14 @@ type GoalFilter struct {
 // GoalService stores goals. CreateGoal returns ECONFLICT when the site
 // already has the same goal, and ENOTFOUND when the site is gone.
 type GoalService interface {
+	// CreateGoal validates g and adds it to the site it names by SiteID
+	// or, when that is zero, by Site (domain); it fills in g's ID, Kind,
+	// SiteID, Site and CreatedAt.
 	CreateGoal(ctx context.Context, g *Goal) error
+	// FindGoals returns the goals filter selects, by site domain and then
+	// in the order they were added.
 	FindGoals(ctx context.Context, filter GoalFilter) ([]*Goal, error)
+	// DeleteGoal removes goal id with its counting state, or returns
+	// ENOTFOUND. Its completions stop being reported from the next poll.
 	DeleteGoal(ctx context.Context, id int64) error
 }

@@ -4,10 +4,16 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"strings"
+	"time"
 )
 
 // SecretPrefix marks a Standard Webhooks signing secret.
 const SecretPrefix = "whsec_"
+
+// RotationOverlap is how long the old secret keeps signing after a
+// rotation (WebhookService.RotateSecret), so that receivers can switch
+// without dropping a delivery.
+const RotationOverlap = 24 * time.Hour
 
 // GenerateSecret returns a new secret: SecretPrefix and the base64 of 32
 // random bytes.

@@ -18,10 +18,27 @@ var (
 	PollIntervalRange = DurationRange{Min: time.Second, Max: time.Hour}
 	// CooldownRange bounds a webhook's cooldown and the default one.
 	CooldownRange = DurationRange{Min: time.Minute, Max: 30 * 24 * time.Hour}
+	// DigestRange bounds a webhook's goal digest interval, when it has
+	// one (0 is off).
+	DigestRange = DurationRange{Min: time.Minute, Max: 24 * time.Hour}
 )
 
 // DefaultPollInterval is how often ClickHouse is polled unless configured.
 const DefaultPollInterval = 10 * time.Second
+
+// NewWebhookCooldown is the cooldown a new webhook starts with when the
+// user gives none. setting is the default_cooldown setting's value in
+// force (saved, or from the environment; "" when unset): that value when
+// it is valid, else DefaultCooldown. The CLI and the window both fill a
+// new webhook from it, so that they agree.
+func NewWebhookCooldown(setting string) time.Duration {
+	if v, err := ValidateSetting(SettingCooldown, setting); err == nil && v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return DefaultCooldown
+}
 
 // String writes the range as the user types durations, such as "1m–720h".
 func (r DurationRange) String() string {

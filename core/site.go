@@ -38,8 +38,11 @@ func (s *Site) Validate() error {
 // SiteService stores sites. Implementations return ENOTFOUND for a missing
 // domain and ECONFLICT for a duplicate domain or site_id.
 type SiteService interface {
+	// CreateSite validates s and adds it, filling in its ID and times.
 	CreateSite(ctx context.Context, s *Site) error
+	// FindSites returns every site, by domain.
 	FindSites(ctx context.Context) ([]*Site, error)
+	// FindSiteByDomain returns the site watched as domain.
 	FindSiteByDomain(ctx context.Context, domain string) (*Site, error)
 	// DeleteSite removes a site with its goals. A site that still has
 	// webhooks is refused with ECONFLICT unless opts.Force is set, in which

@@ -93,14 +93,17 @@ type TrafficSource interface {
 	// window lies inside the last CurrentWindow, as a steady poll's does;
 	// the counts are the same for any window.
 	Poll(ctx context.Context, q PollQuery) (PollResult, error)
-	// TopSources and TopPages return, per site, the n sources (referrer
-	// sources, "Direct / None" for none) and pages with the most visitors
-	// in [from, to).
+	// TopSources returns, per site, the n referrer sources ("Direct /
+	// None" for none) with the most visitors in [from, to).
 	TopSources(ctx context.Context, siteIDs []uint64, from, to time.Time, n int) (map[uint64][]SourceRow, error)
+	// TopPages returns, per site, the n pages with the most visitors in
+	// [from, to).
 	TopPages(ctx context.Context, siteIDs []uint64, from, to time.Time, n int) (map[uint64][]PageRow, error)
 	// DiscoverSites lists the site ids with events since since.
 	DiscoverSites(ctx context.Context, since time.Time) ([]DiscoveredSite, error)
 	// Version returns the server's version, as a health check.
 	Version(ctx context.Context) (string, error)
+	// Close ends the connection; the caller closes a source it opened
+	// once it reads no more, and calls nothing on it afterwards.
 	Close() error
 }

@@ -95,33 +95,59 @@ type TrafficSample struct {
 
 // TriggerStore persists the poller's state.
 type TriggerStore interface {
+	// AlertStates returns every stored alert state (see PollCommit's
+	// Alerts); a pair missing from the map has never fired.
 	AlertStates(ctx context.Context) (map[AlertKey]AlertState, error)
 	// GoalStates returns what PollCommit saved of every goal (see its
-	// Goals), and ReportedBuckets the completions reported per bucket.
+	// Goals).
 	GoalStates(ctx context.Context) (map[int64]GoalState, error)
+	// ReportedBuckets returns the completions reported so far per goal
+	// bucket (see PollCommit's Reported).
 	ReportedBuckets(ctx context.Context) (map[BucketKey]uint64, error)
 	// DigestMarks returns the marks PollCommit saved (see its DigestMarks).
 	DigestMarks(ctx context.Context) (map[DigestKey]time.Time, error)
+	// CommitPoll writes everything one poll decided in one transaction,
+	// the deliveries as Enqueue does, and drops the state of webhooks and
+	// goals deleted since the poll read them. A failed commit writes
+	// nothing: the caller keeps nothing of the poll and lets the next one,
+	// which reads the state afresh, decide again, so that no alert is
+	// lost or sent twice.
 	CommitPoll(ctx context.Context, c PollCommit) error
 	// SavePollStatus records a poll that changed nothing else, such as
 	// one that failed because ClickHouse was unreachable.
 	SavePollStatus(ctx context.Context, s PollStatus) error
+	// PollStatus returns the last poll's status, the zero status before
+	// the first poll.
 	PollStatus(ctx context.Context) (PollStatus, error)
 	// TrafficSamples returns a site's samples since t, oldest first.
 	TrafficSamples(ctx context.Context, siteID int64, since time.Time) ([]TrafficSample, error)
 }
 
-// Lease keeps one engine per database. Acquire returns ECONFLICT naming the
-// holder when another live engine holds it.
+// Lease keeps one engine per database. AcquireLease returns ECONFLICT
+// naming the holder when another live engine holds it.
 type Lease interface {
+	// AcquireLease takes the lease for holder until now+ttl; it succeeds
+	// when the lease is free, expired or holder's already. The holder
+	// renews it well within ttl and releases it when it stops.
 	AcquireLease(ctx context.Context, holder string, ttl time.Duration) error
+	// RenewLease extends holder's lease until now+ttl, or returns
+	// ECONFLICT when holder lost it; the engine then stops, since another
+	// one may be watching.
 	RenewLease(ctx context.Context, holder string, ttl time.Duration) error
+	// ReleaseLease gives up holder's lease, so that the next engine need
+	// not wait out the ttl; a lease another holds is left alone.
 	ReleaseLease(ctx context.Context, holder string) error
 }
 
 // SettingsService stores the user's settings as text, by key.
 type SettingsService interface {
+	// Setting returns the stored value of key and whether it is set. The
+	// value was valid when saved, but a caller reads it through
+	// ValidateSetting or its own parse, since an older hookwatch may have
+	// saved it.
 	Setting(ctx context.Context, key string) (string, bool, error)
+	// SetSetting stores value for key; "" stands for the default. The
+	// caller validates value first (ValidateSetting).
 	SetSetting(ctx context.Context, key, value string) error
 }
 

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"context"
 	"net/url"
 	"slices"
 	"strings"
@@ -204,8 +203,8 @@ func (w *Webhook) Validate() error {
 		}
 		seen[strings.ToLower(k)] = k
 	}
-	if w.DigestInterval < 0 || (w.DigestInterval > 0 && w.DigestInterval < time.Minute) || w.DigestInterval > 24*time.Hour {
-		return FieldErrorf("digest", "must be 0 (off) or between 1m and 24h")
+	if w.DigestInterval != 0 && !DigestRange.Contains(w.DigestInterval) {
+		return FieldErrorf("digest", "must be 0 (off) or between %s and %s", ShortDuration(DigestRange.Min), ShortDuration(DigestRange.Max))
 	}
 	// Last: a template is rendered against the events the rest subscribes to.
 	return w.validateFormat()
@@ -353,46 +352,4 @@ func (u WebhookUpdate) Apply(w *Webhook) {
 	if u.ContentType != nil {
 		w.TemplateContentType = *u.ContentType
 	}
-}
-
-// WebhookService stores webhooks. Every method returns ENOTFOUND for a
-// missing id. CreateWebhook and UpdateWebhook validate before they write,
-// and CreateWebhook refuses an (MaxWebhooksPerSite+1)th webhook on a site.
-type WebhookService interface {
-	CreateWebhook(ctx context.Context, w *Webhook) error
-	FindWebhookByID(ctx context.Context, id int64) (*Webhook, error)
-	FindWebhooks(ctx context.Context, filter WebhookFilter) ([]*Webhook, error)
-	UpdateWebhook(ctx context.Context, id int64, upd WebhookUpdate) (*Webhook, error)
-	// SetWebhookEnabled enables or disables a webhook; reason says why it
-	// was disabled and is cleared on enable.
-	SetWebhookEnabled(ctx context.Context, id int64, enabled bool, reason string) (*Webhook, error)
-	// RotateSecret makes secret the signing secret and keeps the old one
-	// signing until now+overlap.
-	RotateSecret(ctx context.Context, id int64, secret string, overlap time.Duration) (*Webhook, error)
-	DeleteWebhook(ctx context.Context, id int64) error
-	// WebhookChanges returns what changed among the webhooks after change
-	// number since (0: every webhook), in the order of the changes, at
-	// most limit webhooks of it (0: no limit). A caller that keeps a cache
-	// passes the Version of the previous answer, so that asking when
-	// nothing changed reads one number and no webhook, and a first read of
-	// 100,000 webhooks comes in pages.
-	WebhookChanges(ctx context.Context, since int64, limit int) (*WebhookChanges, error)
-}
-
-// WebhookChanges is the answer of WebhookService.WebhookChanges.
-type WebhookChanges struct {
-	// Version is the change number the answer is current to: pass it as
-	// since to read on.
-	Version int64
-	// More says that the answer stopped at the limit: more changes follow.
-	More bool
-	// Reset says that since was a number this store never had (it was
-	// restored from a backup, say): the answer starts from the beginning,
-	// and a cached webhook missing from it and its pages is gone.
-	Reset bool
-	// Changed holds the webhooks created or changed (a disable or a failure
-	// clock too) after since.
-	Changed []*Webhook
-	// Deleted holds the ids of the webhooks deleted after since.
-	Deleted []int64
 }

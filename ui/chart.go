@@ -129,7 +129,8 @@ func (r *chartRenderer) drawOverlay() {
 	r.objs = append(r.base[:len(r.base):len(r.base)], r.overlay...)
 }
 
-// chart colours, from the theme so that dark and light both read.
+// chartColor returns the current theme's colour name for the chart, so
+// that it reads in dark and light variants alike.
 func chartColor(name fyne.ThemeColorName) color.Color {
 	return theme.Current().Color(name, fyne.CurrentApp().Settings().ThemeVariant())
 }

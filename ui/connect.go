@@ -36,7 +36,7 @@ type connectScreen struct {
 	user, password, dsn  *entry
 	tls                  *widget.Check
 	byFields, byDSN      *widget.Form
-	fields               fieldForm
+	fields               checkedForm
 
 	testing *widget.Activity
 	result  *widget.Label
@@ -122,7 +122,7 @@ func (s *connectScreen) load() {
 			// Several hosts, say: only the DSN field holds them. Its
 			// password is the user's to type again.
 			s.mode.SetSelected(modeDSN)
-			s.dsn.SetText(s.ui.svc.ClickHouse.RedactDSN(dsn))
+			s.dsn.SetText(core.RedactDSN(dsn))
 		} else {
 			pw := a.Password
 			a.Password = ""
@@ -243,7 +243,7 @@ func (s *connectScreen) showResult(imp widget.Importance, text string) {
 func (s *connectScreen) check(dsn string, then func(ctx context.Context) error, done func(version string)) {
 	c := s.ui.svc.ClickHouse
 	s.fields.clear()
-	s.busy(true, "Connecting to "+c.RedactDSN(dsn)+" …")
+	s.busy(true, "Connecting to "+core.RedactDSN(dsn)+" …")
 	var version string
 	s.ui.run(func(ctx context.Context) (err error) {
 		tctx, cancel := context.WithTimeout(ctx, connectTimeout)
@@ -276,7 +276,7 @@ func (s *connectScreen) onTest() {
 		return
 	}
 	s.check(dsn, nil, func(version string) {
-		s.showResult(widget.SuccessImportance, "✓ Connected: ClickHouse "+version+" at "+s.ui.svc.ClickHouse.RedactDSN(dsn))
+		s.showResult(widget.SuccessImportance, "✓ Connected: ClickHouse "+version+" at "+core.RedactDSN(dsn))
 	})
 }
 
@@ -290,7 +290,7 @@ func (s *connectScreen) onSave() {
 	}
 	save := func(ctx context.Context) error { return s.ui.svc.ClickHouse.SaveClickHouseDSN(ctx, dsn) }
 	s.check(dsn, save, func(version string) {
-		s.showResult(widget.SuccessImportance, "✓ Saved: ClickHouse "+version+" at "+s.ui.svc.ClickHouse.RedactDSN(dsn))
+		s.showResult(widget.SuccessImportance, "✓ Saved: ClickHouse "+version+" at "+core.RedactDSN(dsn))
 		if s.onConnected != nil {
 			s.onConnected()
 		}

@@ -44,9 +44,9 @@ func (e *entry) TypedKey(k *fyne.KeyEvent) {
 	e.Entry.TypedKey(k)
 }
 
-// formField is one row of a fieldForm: an input and the line under it that
+// formRow is one row of a checkedForm: an input and the line under it that
 // shows the message of a core error naming one of its fields.
-type formField struct {
+type formRow struct {
 	names []string // core field names this input answers for
 	label string
 	input fyne.CanvasObject
@@ -54,38 +54,40 @@ type formField struct {
 	err   *widget.Label
 }
 
-// fieldForm lays out inputs with their hints and inline error lines, and
-// puts a core error beside the input it names (core.ErrorField).
-type fieldForm struct {
-	fields  []*formField
+// checkedForm is a form whose rows show the errors of the checks (core's
+// rules) beside their inputs: it lays out inputs with their hints and
+// inline error lines, and puts a core error beside the input it names
+// (core.ErrorField).
+type checkedForm struct {
+	fields  []*formRow
 	general *widget.Label // errors that name no input of the form
 	// boxes are the containers that hold the error lines; they are laid
 	// out again when a line appears or goes.
 	boxes []fyne.CanvasObject
 }
 
-func (f *fieldForm) add(label string, input fyne.CanvasObject, hint string, names ...string) *formField {
-	ff := &formField{names: names, label: label, input: input, hint: hint,
+func (f *checkedForm) add(label string, input fyne.CanvasObject, hint string, names ...string) *formRow {
+	ff := &formRow{names: names, label: label, input: input, hint: hint,
 		err: &widget.Label{Importance: widget.DangerImportance}}
 	ff.err.Hide()
 	f.fields = append(f.fields, ff)
 	return ff
 }
 
-func (f *fieldForm) buildUI() fyne.CanvasObject {
+func (f *checkedForm) buildUI() fyne.CanvasObject {
 	return f.box(f.errorLabel(), f.form(f.fields...))
 }
 
 // box stacks objects vertically in a container that is laid out again
 // when an error line changes.
-func (f *fieldForm) box(objs ...fyne.CanvasObject) *fyne.Container {
+func (f *checkedForm) box(objs ...fyne.CanvasObject) *fyne.Container {
 	b := container.NewVBox(objs...)
 	f.boxes = append(f.boxes, b)
 	return b
 }
 
 // errorLabel returns the line above the form for errors that name no input.
-func (f *fieldForm) errorLabel() *widget.Label {
+func (f *checkedForm) errorLabel() *widget.Label {
 	if f.general == nil {
 		f.general = &widget.Label{Importance: widget.DangerImportance}
 		f.general.Hide()
@@ -94,7 +96,7 @@ func (f *fieldForm) errorLabel() *widget.Label {
 }
 
 // form lays out some of the fields, for dialogs that show them in columns.
-func (f *fieldForm) form(fields ...*formField) *widget.Form {
+func (f *checkedForm) form(fields ...*formRow) *widget.Form {
 	form := &widget.Form{}
 	for _, ff := range fields {
 		// The error line sits close under its input, above the hint.
@@ -107,15 +109,15 @@ func (f *fieldForm) form(fields ...*formField) *widget.Form {
 }
 
 // clear hides every error line.
-func (f *fieldForm) clear() {
-	for _, ff := range append(f.fields, &formField{err: f.errorLabel()}) {
+func (f *checkedForm) clear() {
+	for _, ff := range append(f.fields, &formRow{err: f.errorLabel()}) {
 		ff.err.SetText("")
 		ff.err.Hide()
 	}
 	f.relayout()
 }
 
-func (f *fieldForm) relayout() {
+func (f *checkedForm) relayout() {
 	for _, b := range f.boxes {
 		b.Refresh()
 	}
@@ -123,7 +125,7 @@ func (f *fieldForm) relayout() {
 
 // show puts err's message beside the input it names, or above the form.
 // It returns the field the message went to, or nil.
-func (f *fieldForm) show(err error) *formField {
+func (f *checkedForm) show(err error) *formRow {
 	f.clear()
 	if err == nil {
 		return nil
@@ -144,7 +146,7 @@ func (f *fieldForm) show(err error) *formField {
 }
 
 // errorText returns the message shown for field name, or "".
-func (f *fieldForm) errorText(name string) string {
+func (f *checkedForm) errorText(name string) string {
 	for _, ff := range f.fields {
 		if slices.Contains(ff.names, name) && ff.err.Visible() {
 			return ff.err.Text
@@ -233,7 +235,7 @@ func (fd *formDialog) busy(b bool) {
 // busy. A refusal from either is shown beside the field it names and keeps
 // the dialog open with the input as typed; on success the dialog closes and
 // saved runs on Fyne's goroutine.
-func (fd *formDialog) save(fields *fieldForm, err error, store func(ctx context.Context) error, saved func()) {
+func (fd *formDialog) save(fields *checkedForm, err error, store func(ctx context.Context) error, saved func()) {
 	if err != nil {
 		fields.show(err)
 		fd.fit()

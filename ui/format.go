@@ -70,14 +70,7 @@ func shortDuration(d time.Duration) string {
 	if d == 0 {
 		return "0"
 	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
+	return core.ShortDuration(d)
 }
 
 // excerpt cuts s to n runes on one line's worth of intent.

@@ -92,7 +92,7 @@ type goalForm struct {
 	kind    core.GoalKind
 	name    *entry
 	suggest *goalSuggestions // nil without a ClickHouse service
-	fields  fieldForm
+	fields  checkedForm
 	dlg     *formDialog
 }
 

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"regexp"
 	"strings"
 	"time"
 
@@ -18,12 +17,6 @@ import (
 // The defaults that apply while a setting is empty; the ranges the screen
 // accepts are core's (core.PollIntervalRange, core.CooldownRange).
 var defaultPollInterval = shortDuration(core.DefaultPollInterval)
-
-// defaultDSN is storage/clickhouse's DefaultDSN, which ui may not import.
-const defaultDSN = "clickhouse://127.0.0.1:9000/plausible_events_db"
-
-// passwordMask stands for the stored DSN's password, which is not shown.
-const passwordMask = "••••••"
 
 // settingsScreen edits the settings stored in SQLite. The engine notices a
 // change and applies it at its next poll.
@@ -41,12 +34,12 @@ type settingsScreen struct {
 	result   *widget.Label
 	save     *widget.Button
 	saved    *widget.Label
-	fields   fieldForm
+	fields   checkedForm
 }
 
 func (s *settingsScreen) buildUI() fyne.CanvasObject {
 	u := s.ui
-	s.dsn = u.newEntry(defaultDSN)
+	s.dsn = u.newEntry(core.DefaultClickHouseDSN)
 	s.poll = u.newEntry(defaultPollInterval)
 	s.cooldown = u.newEntry(shortDuration(core.DefaultCooldown))
 	for _, e := range []*entry{s.dsn, s.poll, s.cooldown} {
@@ -111,70 +104,29 @@ func (s *settingsScreen) load() {
 			return
 		}
 		s.storedDSN = dsn
-		s.dsn.SetText(maskDSN(dsn))
+		s.dsn.SetText(core.RedactDSN(dsn))
 		s.poll.SetText(poll)
 		s.cooldown.SetText(cool)
 		s.saved.SetText("")
 	})
 }
 
-// maskDSN hides the password of a DSN, in the user info or in a password
-// parameter.
-func maskDSN(dsn string) string {
-	dsn = passwordParam.ReplaceAllString(dsn, "${1}"+passwordMask)
-	i := strings.Index(dsn, "://")
-	if i < 0 {
-		return dsn
+// dsnValue is the DSN the entry stands for (core.UnredactDSN): the stored
+// one while its redacted form is unchanged. The DSN's shape is checked,
+// empty for the default; whether it connects is for Test connection to say.
+func (s *settingsScreen) dsnValue() (string, error) {
+	dsn, err := core.UnredactDSN(s.dsn.Text, s.storedDSN)
+	if err != nil || dsn == "" {
+		return dsn, err
 	}
-	rest := dsn[i+3:]
-	authority := rest
-	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
-		authority = rest[:end]
-	}
-	at := strings.LastIndex(authority, "@")
-	if at < 0 {
-		return dsn
-	}
-	colon := strings.Index(authority[:at], ":")
-	if colon < 0 {
-		return dsn
-	}
-	return dsn[:i+3] + authority[:colon+1] + passwordMask + rest[at:]
-}
-
-var passwordParam = regexp.MustCompile(`(?i)([?&]password=)[^&#]*`)
-
-// dsnValue is the DSN the entry stands for: the stored one while its
-// masked form is unchanged.
-func (s *settingsScreen) dsnValue() string {
-	v := strings.TrimSpace(s.dsn.Text)
-	if s.storedDSN != "" && v == maskDSN(s.storedDSN) {
-		return s.storedDSN
-	}
-	return v
-}
-
-// validateDSN checks the shape of a ClickHouse DSN, empty for the default;
-// whether it connects is for Test connection to say.
-func validateDSN(dsn string) error {
-	if dsn == "" {
-		return nil
-	}
-	if err := core.ValidateClickHouseDSN(dsn); err != nil {
-		return err
-	}
-	if strings.Contains(dsn, passwordMask) {
-		return core.FieldErrorf(core.SettingClickHouseDSN, "type the password again: %s only stands for the stored one", passwordMask)
-	}
-	return nil
+	return dsn, core.ValidateClickHouseDSN(dsn)
 }
 
 func (s *settingsScreen) onSave() {
 	s.saved.SetText("")
-	dsn := s.dsnValue()
+	dsn, err := s.dsnValue()
 	poll := strings.TrimSpace(s.poll.Text)
 	cool := strings.TrimSpace(s.cooldown.Text)
-	err := validateDSN(dsn)
 	if err == nil {
 		_, err = core.ValidateSetting(core.SettingPollInterval, poll)
 	}
@@ -201,20 +153,20 @@ func (s *settingsScreen) onSave() {
 			return
 		}
 		s.storedDSN = dsn
-		s.dsn.SetText(maskDSN(dsn))
+		s.dsn.SetText(core.RedactDSN(dsn))
 		s.saved.SetText("Saved; applies at the next poll.")
 		s.ui.Refresh()
 	})
 }
 
 func (s *settingsScreen) onTest() {
-	dsn := s.dsnValue()
-	if err := validateDSN(dsn); err != nil {
+	dsn, err := s.dsnValue()
+	if err != nil {
 		s.fields.show(err)
 		return
 	}
 	if dsn == "" {
-		dsn = defaultDSN
+		dsn = core.DefaultClickHouseDSN
 	}
 	s.fields.clear()
 	s.test.Disable()

@@ -64,13 +64,60 @@ func TestSettings(t *testing.T) {
 		e.act(func() { e.ui.ShowScreen(ScreenSettings) })
 		e.ui.wait()
 		s := e.ui.settings
-		if strings.Contains(s.dsn.Text, "hunter2") || !strings.Contains(s.dsn.Text, "plausible:"+passwordMask+"@10.0.0.5") {
+		if strings.Contains(s.dsn.Text, "hunter2") || !strings.Contains(s.dsn.Text, "plausible:"+core.RedactedPassword+"@10.0.0.5") {
 			t.Fatalf("DSN entry shows %q", s.dsn.Text)
+		}
+		var dialed []string
+		e.ui.svc.TestConnection = func(_ context.Context, dsn string) (string, error) {
+			dialed = append(dialed, dsn)
+			return "24.8.1", nil
+		}
+		s.test.Enable()
+		e.tap(s.test)
+		if len(dialed) != 1 || dialed[0] != dsn {
+			t.Fatalf("Test connection dialed %q, want the stored DSN with its password", dialed)
 		}
 		s.poll.SetText("1m")
 		e.tap(s.save)
 		if v := e.setting(core.SettingClickHouseDSN); v != dsn {
 			t.Fatalf("stored DSN %q, want the password kept", v)
+		}
+		if strings.Contains(s.dsn.Text, "hunter2") {
+			t.Fatalf("DSN entry shows %q after saving", s.dsn.Text)
+		}
+
+		// Another host with the mask left as its password: the mask
+		// stands for nothing there, so the form says to type it.
+		s.dsn.SetText(strings.Replace(s.dsn.Text, "10.0.0.5", "10.0.0.6", 1))
+		e.tap(s.save)
+		if got := s.fields.errorText(core.SettingClickHouseDSN); !strings.Contains(got, "type the password again") {
+			t.Fatalf("DSN error = %q", got)
+		}
+		if v := e.setting(core.SettingClickHouseDSN); v != dsn {
+			t.Fatalf("stored DSN %q after a refused save, want %q", v, dsn)
+		}
+		e.tap(s.test)
+		if len(dialed) != 1 {
+			t.Fatalf("Test connection dialed %q with the mask as the password", dialed[1:])
+		}
+	})
+
+	t.Run("an empty DSN tests the default", func(t *testing.T) {
+		e := newEnv(t)
+		var dialed []string
+		e.ui.svc.TestConnection = func(_ context.Context, dsn string) (string, error) {
+			dialed = append(dialed, dsn)
+			return "24.8.1", nil
+		}
+		s := e.ui.settings
+		s.test.Enable()
+		s.dsn.SetText("")
+		e.tap(s.test)
+		if len(dialed) != 1 || dialed[0] != core.DefaultClickHouseDSN {
+			t.Fatalf("Test connection dialed %q, want %s", dialed, core.DefaultClickHouseDSN)
+		}
+		if s.dsn.PlaceHolder != core.DefaultClickHouseDSN {
+			t.Fatalf("DSN placeholder %q, want the default", s.dsn.PlaceHolder)
 		}
 	})
 

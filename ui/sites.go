@@ -118,7 +118,7 @@ type siteForm struct {
 	domain *entry
 	siteID *entry
 	picker *sitePicker // nil without a ClickHouse service
-	fields fieldForm
+	fields checkedForm
 	dlg    *formDialog
 }
 

@@ -189,9 +189,10 @@ func (u *UI) Window() fyne.Window { return u.win }
 
 // ShowAndRun shows the window and runs Fyne's loop until the app quits.
 // Where the desktop offers a system tray, closing the window hides it and
-// the tray's Quit ends the app; otherwise closing the window quits. onQuit
-// runs once, before the loop ends, whichever way the app is quit; it should
-// stop the engine.
+// the tray's Quit ends the app; otherwise closing the window quits. onQuit,
+// which may be nil, runs once whichever way the app is quit, after the
+// screens stopped reloading and before ShowAndRun returns. ShowAndRun does
+// not stop the engine: the caller stops it once ShowAndRun has returned.
 func (u *UI) ShowAndRun(onQuit func()) {
 	u.onQuit = onQuit
 	quit := u.quit

@@ -40,7 +40,7 @@ func newWebhookBody(f *webhookForm) *webhookBody {
 
 // buildUI lays the section out; its inputs join ff, so that a core error on
 // "template" or "content_type" shows beside them.
-func (b *webhookBody) buildUI(ff *fieldForm) fyne.CanvasObject {
+func (b *webhookBody) buildUI(ff *checkedForm) fyne.CanvasObject {
 	tpl := ff.add("Template", b.template, "text/template over the payload: {{.data.site}}, {{json (sentence .)}}", "template")
 	ct := ff.add("Content type", b.contentType, "A JSON type must render valid JSON", "content_type")
 	b.editor = container.NewVBox(ff.form(tpl, ct))

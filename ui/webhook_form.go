@@ -18,9 +18,6 @@ import (
 // headerMask stands for a stored header value, which is never shown.
 const headerMask = "••••••••"
 
-// chatDigest is core.DefaultChatDigest as the form writes it.
-var chatDigest = shortDuration(core.DefaultChatDigest)
-
 // webhookForm is the add/edit webhook dialog.
 type webhookForm struct {
 	s    *webhooksScreen
@@ -41,7 +38,7 @@ type webhookForm struct {
 	allowPrivate *widget.Check
 	body         *webhookBody
 
-	fields fieldForm
+	fields checkedForm
 	dlg    *formDialog
 	live   *liveBacktest
 }
@@ -55,7 +52,7 @@ func newWebhookForm(s *webhooksScreen, w *core.Webhook) *webhookForm {
 		goal:         &widget.Check{Text: string(core.EventGoal)},
 		spikeAt:      u.newEntry("e.g. 200"),
 		dropBelow:    u.newEntry("e.g. 50"),
-		cooldown:     u.newEntry("12h"),
+		cooldown:     u.newEntry(shortDuration(core.DefaultCooldown)),
 		sendResolved: &widget.Check{Text: "Also send *.resolved when an alert clears"},
 		format:       &widget.Select{Options: formatOptions()},
 		digest:       u.newEntry("0 (off)"),
@@ -92,7 +89,7 @@ func newWebhookForm(s *webhooksScreen, w *core.Webhook) *webhookForm {
 	ev := ff.add("Events", events, "", "events")
 	spike := ff.add("Spike threshold", container.NewVBox(f.spikeAt, f.live.spike), "traffic.spike when current visitors (5 min) reach this", "spike_threshold")
 	drop := ff.add("Drop threshold", container.NewVBox(f.dropBelow, f.live.drop), "traffic.drop when visitors over 12 h fall below this", "drop_threshold")
-	cool := ff.add("Cooldown", f.cooldown, "Least time between two alerts of one kind (1m–720h)", "cooldown")
+	cool := ff.add("Cooldown", f.cooldown, "Least time between two alerts of one kind ("+core.CooldownRange.String()+")", "cooldown")
 	res := ff.add("Resolved", f.sendResolved, "", "send_resolved")
 	goals := ff.add("Goals", goalsInput, "None checked: every goal of the site", "goals")
 	format := ff.add("Format", f.format, "standard is signed JSON; template is your own body; the rest post chat messages", "format")
@@ -150,10 +147,7 @@ func (f *webhookForm) fill(w *core.Webhook) {
 		f.goal.SetChecked(true)
 		f.format.SetSelected(string(core.FormatStandard))
 		f.digest.SetText("0")
-		f.cooldown.SetText(f.s.cooldown)
-		if f.cooldown.Text == "" {
-			f.cooldown.SetText(shortDuration(core.DefaultCooldown))
-		}
+		f.cooldown.SetText(shortDuration(core.NewWebhookCooldown(f.s.cooldown)))
 		return
 	}
 	f.url.SetText(w.DisplayURL()) // the form never shows a URL's secret
@@ -179,16 +173,15 @@ func (f *webhookForm) fill(w *core.Webhook) {
 	f.allowPrivate.SetChecked(w.AllowPrivate)
 }
 
-// onFormat starts chat formats with a digest (core.Format.DefaultDigest),
-// and the others without one, unless the user chose an interval.
+// onFormat gives the digest the new format's default (core.Format.NewDigest)
+// unless the user chose an interval: off and a chat format's default, left
+// from the format before, are no choice; nor is anything on a new webhook
+// that does not parse, which stays for read to report.
 func (f *webhookForm) onFormat(v string) {
-	d := strings.TrimSpace(f.digest.Text)
-	chat := core.Format(v).DefaultDigest() > 0
-	switch {
-	case chat && (d == "" || d == "0" || d == "off"):
-		f.digest.SetText(chatDigest)
-	case !chat && d == chatDigest && f.hook == nil:
-		f.digest.SetText("0")
+	d, err := parseDuration("digest", f.digest.Text, "")
+	chose := err != nil || (d != 0 && (d != core.DefaultChatDigest || f.hook != nil))
+	if nd := core.Format(v).NewDigest(d, chose); !chose && nd != d {
+		f.digest.SetText(shortDuration(nd))
 	}
 	if f.body != nil && f.body.editor != nil {
 		f.body.onChange()

@@ -17,10 +17,6 @@ import (
 	"github.com/hookwatch/hookwatch/core"
 )
 
-// rotateOverlap is how long the old secret keeps signing after a rotation,
-// so that receivers can switch without dropping requests.
-const rotateOverlap = 24 * time.Hour
-
 // webhooksScreen is the Webhooks tab: the chosen site's webhooks.
 type webhooksScreen struct {
 	ui       *UI
@@ -277,11 +273,11 @@ func (s *webhooksScreen) onRotate() {
 	if w == nil {
 		return
 	}
-	msg := fmt.Sprintf("Make a new signing secret for\n%s?\n\nThe old secret keeps signing too for %s, so the receiver can switch without losing requests.", w.DisplayURL(), shortDuration(rotateOverlap))
+	msg := fmt.Sprintf("Make a new signing secret for\n%s?\n\nThe old secret keeps signing too for %s, so the receiver can switch without losing requests.", w.DisplayURL(), shortDuration(core.RotationOverlap))
 	s.ui.confirm("Rotate secret", msg, "Rotate", func() {
 		secret := core.GenerateSecret()
 		s.ui.run(func(ctx context.Context) error {
-			_, err := s.ui.svc.Webhooks.RotateSecret(ctx, w.ID, secret, rotateOverlap)
+			_, err := s.ui.svc.Webhooks.RotateSecret(ctx, w.ID, secret, core.RotationOverlap)
 			return err
 		}, func(err error) {
 			if err != nil {

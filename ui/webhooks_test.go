@@ -112,13 +112,49 @@ func TestWebhookForm(t *testing.T) {
 		f := e.ui.webhooks.form
 		test.Type(f.url, "https://hooks.slack.com/services/T0/B0/x")
 		f.format.SetSelected(string(core.FormatSlack))
-		if f.digest.Text != chatDigest {
-			t.Fatalf("digest = %q after choosing slack, want %s", f.digest.Text, chatDigest)
+		if f.digest.Text != "15m" {
+			t.Fatalf("digest = %q after choosing slack, want 15m", f.digest.Text)
 		}
+		f.format.SetSelected(string(core.FormatStandard))
+		if f.digest.Text != "0" {
+			t.Fatalf("digest = %q after going back to standard, want 0", f.digest.Text)
+		}
+		f.format.SetSelected(string(core.FormatDiscord))
+		f.digest.SetText("30m")
+		f.format.SetSelected(string(core.FormatSlack))
+		if f.digest.Text != "30m" {
+			t.Fatalf("digest = %q after choosing 30m and another chat format, want 30m kept", f.digest.Text)
+		}
+		f.digest.SetText("15m")
 		e.enter(f.url)
 		ws := e.webhooks()
 		if len(ws) != 1 || ws[0].Format != core.FormatSlack || ws[0].DigestInterval != 15*time.Minute {
 			t.Fatalf("stored %d webhooks: %+v", len(ws), ws)
+		}
+	})
+
+	t.Run("a new webhook starts with the default_cooldown setting, else 12h", func(t *testing.T) {
+		e := newEnv(t)
+		e.site("example.com", 1)
+		e.refresh()
+		e.tap(e.ui.webhooks.add)
+		if got := e.ui.webhooks.form.cooldown.Text; got != "12h" {
+			t.Fatalf("cooldown = %q with no setting, want 12h", got)
+		}
+		e.tap(e.ui.webhooks.form.dlg.cancel)
+		if err := e.svc.Settings.SetSetting(context.Background(), core.SettingCooldown, "6h"); err != nil {
+			t.Fatal(err)
+		}
+		e.refresh()
+		e.tap(e.ui.webhooks.add)
+		f := e.ui.webhooks.form
+		if f.cooldown.Text != "6h" {
+			t.Fatalf("cooldown = %q with default_cooldown 6h, want 6h", f.cooldown.Text)
+		}
+		test.Type(f.url, "https://hooks.example.com/x")
+		e.enter(f.url)
+		if ws := e.webhooks(); len(ws) != 1 || ws[0].Cooldown != 6*time.Hour {
+			t.Fatalf("stored %+v, want one webhook with a 6h cooldown", ws)
 		}
 	})
 

@@ -172,7 +172,8 @@ func (c *cli) backtestCommand() *cobra.Command {
 	fs := cmd.Flags()
 	positiveIntFlag(fs, &o.Spike, "spike-threshold", "current visitors (5 min) at which traffic.spike would fire")
 	positiveIntFlag(fs, &o.Drop, "drop-threshold", "visitors in 12 h under which traffic.drop would fire")
-	durationFlag(fs, &o.Cooldown, "cooldown", "least time between two firings, 1m–720h\n(default: the default_cooldown setting, else 12h)")
+	durationFlag(fs, &o.Cooldown, "cooldown", "least time between two firings, "+core.CooldownRange.String()+
+		"\n(default: the default_cooldown setting, else "+core.ShortDuration(core.DefaultCooldown)+")")
 	o.anomalyOptions.addFlags(fs)
 	daysFlag(fs, &o.Days)
 	fs.BoolVar(&o.JSON, "json", false, "print a JSON object")

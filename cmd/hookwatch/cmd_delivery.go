@@ -13,8 +13,8 @@ import (
 	"github.com/hookwatch/hookwatch/core"
 )
 
-// webhookTest sends one signed webhook.test now, with no retry, and exits 0
-// only on a 2xx answer.
+// webhookTestCommand is `webhook test`: it sends one signed webhook.test
+// now, with no retry, and exits 0 only on a 2xx answer.
 func (c *cli) webhookTestCommand() *cobra.Command {
 	return webhookIDCommand("test", "Send one signed webhook.test now; exit 0 only on a 2xx answer",
 		`Send one signed webhook.test event to the webhook now, with no retry, and

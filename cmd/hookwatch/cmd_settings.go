@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookwatch/hookwatch/core"
-	"github.com/hookwatch/hookwatch/storage/clickhouse"
 )
 
 const settingsLong = `Show and change the settings saved in the database. Keys:
@@ -51,7 +50,7 @@ type settingView struct {
 func newSettingView(r resolvedSetting) settingView {
 	v := settingView{Key: r.Key, Value: r.Value, Source: r.Source, Origin: r.Origin, Saved: r.Saved}
 	if r.Key == core.SettingClickHouseDSN {
-		v.Value, v.Saved = clickhouse.Redact(v.Value), clickhouse.Redact(v.Saved)
+		v.Value, v.Saved = core.RedactDSN(v.Value), core.RedactDSN(v.Saved)
 	} else {
 		v.Range = core.SettingRange(r.Key).String()
 	}

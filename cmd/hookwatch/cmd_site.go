@@ -4,15 +4,11 @@ import (
 	"context"
 	"fmt"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hookwatch/hookwatch/core"
 )
-
-// discoverWindow is how far back `site discover` looks.
-const discoverWindow = 30 * 24 * time.Hour
 
 func (c *cli) siteCommand() *cobra.Command {
 	return groupCommand("site", "Add, list, discover and remove the Plausible sites watched", "",
@@ -137,7 +133,7 @@ func (c *cli) siteDiscover(ctx context.Context, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	found, err := src.DiscoverSites(ctx, now.Add(-discoverWindow))
+	found, err := src.DiscoverSites(ctx, now.Add(-core.DiscoverWindow))
 	if err != nil {
 		return err
 	}

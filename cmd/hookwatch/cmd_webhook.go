@@ -12,10 +12,6 @@ import (
 	"github.com/hookwatch/hookwatch/core"
 )
 
-// rotateOverlap is how long the old secret keeps signing after a rotation,
-// so receivers can switch without dropping a delivery.
-const rotateOverlap = 24 * time.Hour
-
 func (c *cli) webhookCommand() *cobra.Command {
 	return groupCommand("webhook", "Add, change, list, test and remove the webhooks that receive events", "",
 		c.webhookAddCommand(), c.webhookListCommand(), c.webhookEditCommand(),
@@ -51,8 +47,8 @@ func (o *webhookOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.goals, "goals", "", "comma-separated goal `names` this webhook takes (default: every goal of the site)")
 	fs.BoolVar(&o.allowPrivate, "allow-private", false, "allow a URL on a private, loopback or link-local address, for\n"+
 		"services on your own network (refused by default, so a webhook cannot probe it)")
-	durationFlag(fs, &o.cooldown, "cooldown", "least time between two firings of the same traffic alert, 1m–720h\n"+
-		"(default: the default_cooldown setting, else 12h)")
+	durationFlag(fs, &o.cooldown, "cooldown", "least time between two firings of the same traffic alert, "+core.CooldownRange.String()+"\n"+
+		"(default: the default_cooldown setting, else "+core.ShortDuration(core.DefaultCooldown)+")")
 	fs.BoolVar(&o.sendResolved, "send-resolved", false, "also send traffic.spike.resolved / traffic.drop.resolved when an alert clears")
 	fs.StringVar(&o.format, "format", "", "body `format`: standard (Standard Webhooks JSON), slack, discord, teams,\n"+
 		"googlechat, ntfy, or template (your own; see --template) (default standard)")
@@ -60,8 +56,8 @@ func (o *webhookOptions) addFlags(fs *pflag.FlagSet) {
 		"alone it implies --format template)")
 	fs.StringVar(&o.contentType, "content-type", "", "`Content-Type` of a template's body (default "+core.DefaultContentType+"; a JSON type must render valid JSON)")
 	fs.StringArrayVar(&o.headers, "header", nil, "custom request `header` 'Name: value'; repeatable; on edit, 'Name:' removes it")
-	durationFlag(fs, &o.digest, "digest", "gather a goal's completions into one message per interval, 1m–24h;\n"+
-		"0 sends each one at once (default 0, or 15m for the chat formats)")
+	durationFlag(fs, &o.digest, "digest", "gather a goal's completions into one message per interval, "+core.DigestRange.String()+";\n"+
+		"0 sends each one at once (default 0, or "+core.ShortDuration(core.DefaultChatDigest)+" for the chat formats)")
 	o.anomalyOptions.addFlags(fs)
 	fs.BoolVar(&o.json, "json", false, "print the webhook as JSON")
 }
@@ -183,11 +179,7 @@ func (c *cli) webhookAdd(ctx context.Context, o webhookAddOptions) error {
 	if err := c.templateFlags(&o.webhookOptions, w); err != nil {
 		return err
 	}
-	if set["digest"] {
-		w.DigestInterval = o.digest
-	} else {
-		w.DigestInterval = w.Format.DefaultDigest()
-	}
+	w.DigestInterval = w.Format.NewDigest(o.digest, set["digest"])
 	m, err := c.open(ctx)
 	if err != nil {
 		return err

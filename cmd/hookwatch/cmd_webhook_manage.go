@@ -85,9 +85,9 @@ func (c *cli) webhookRm(ctx context.Context, id int64, _ bool) error {
 
 func (c *cli) webhookRotateCommand() *cobra.Command {
 	return webhookIDCommand("rotate-secret", "Give a webhook a new signing secret, printed once",
-		`Give a webhook a new signing secret and print it, once. For 24 hours the
+		fmt.Sprintf(`Give a webhook a new signing secret and print it, once. For %d hours the
 old secret signs too (webhook-signature carries both), so receivers can
-switch without dropping a delivery.`, c.webhookRotate)
+switch without dropping a delivery.`, int(core.RotationOverlap.Hours())), c.webhookRotate)
 }
 
 func (c *cli) webhookRotate(ctx context.Context, id int64, asJSON bool) error {
@@ -95,7 +95,7 @@ func (c *cli) webhookRotate(ctx context.Context, id int64, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	w, err := m.Webhooks.RotateSecret(ctx, id, core.GenerateSecret(), rotateOverlap)
+	w, err := m.Webhooks.RotateSecret(ctx, id, core.GenerateSecret(), core.RotationOverlap)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ type settingSpec struct {
 }
 
 var settingSpecs = []settingSpec{
-	{key: core.SettingClickHouseDSN, flag: "clickhouse", env: EnvClickHouse, def: clickhouse.DefaultDSN,
+	{key: core.SettingClickHouseDSN, flag: "clickhouse", env: EnvClickHouse, def: core.DefaultClickHouseDSN,
 		get: func(c Config) string { return c.ClickHouseDSN }},
 	{key: core.SettingPollInterval, flag: "poll-interval", env: EnvPollInterval, def: core.ShortDuration(core.DefaultPollInterval),
 		get: func(c Config) string {
@@ -166,10 +166,11 @@ func (m *Main) PollInterval(ctx context.Context) time.Duration {
 	return m.settingDuration(ctx, core.SettingPollInterval, core.DefaultPollInterval)
 }
 
-// DefaultCooldown is the cooldown a new webhook gets when none is given:
-// environment, saved setting, else core.DefaultCooldown.
+// DefaultCooldown is the cooldown a new webhook gets when none is given
+// (core.NewWebhookCooldown of the default_cooldown setting in force:
+// environment, saved setting, else core.DefaultCooldown).
 func (m *Main) DefaultCooldown(ctx context.Context) time.Duration {
-	return m.settingDuration(ctx, core.SettingCooldown, core.DefaultCooldown)
+	return core.NewWebhookCooldown(m.settingValue(ctx, core.SettingCooldown))
 }
 
 // applySettings brings the running engine in line with the settings in

@@ -16,6 +16,7 @@ import (
 // calls (consecutive readings, say); buckets before i are there to read,
 // which lets a condition learn from the past without looking ahead.
 type Condition interface {
+	// Holds reports whether the alert's condition holds at bucket i.
 	Holds(s core.Series, i int) bool
 }
 
@@ -25,6 +26,8 @@ type Condition interface {
 // quiet to watch. Run asks Decide instead of Holds when a condition has it.
 type Decider interface {
 	Condition
+	// Decide reports the condition at bucket i, and whether it could
+	// decide it at all.
 	Decide(s core.Series, i int) (cond, decided bool)
 }
 

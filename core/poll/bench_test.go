@@ -113,11 +113,11 @@ func benchPoll(b *testing.B, srv *chtest.Server, chdb string, src *clickhouse.So
 			b.Fatal(err)
 		}
 		open := core.BucketStart(now.Add(-core.DefaultLateHorizon - poll.DefaultInterval))
-		wms := make(map[int64]core.GoalState, len(goalIDs))
+		goalStates := make(map[int64]core.GoalState, len(goalIDs))
 		for _, id := range goalIDs {
-			wms[id] = core.GoalState{Open: open, Recount: open}
+			goalStates[id] = core.GoalState{Open: open, Recount: open}
 		}
-		if err := ts.CommitPoll(ctx, core.PollCommit{Goals: wms, Status: core.PollStatus{ClickHouseOK: true}}); err != nil {
+		if err := ts.CommitPoll(ctx, core.PollCommit{Goals: goalStates, Status: core.PollStatus{ClickHouseOK: true}}); err != nil {
 			b.Fatal(err)
 		}
 	}

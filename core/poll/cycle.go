@@ -22,11 +22,11 @@ type cycle struct {
 	states  map[core.AlertKey]core.AlertState
 	// goalStates and reported are how far each goal is counted and what
 	// was reported of its buckets.
-	goalStates map[int64]core.GoalState
-	reported   map[core.BucketKey]uint64
-	marks      map[core.DigestKey]time.Time
-	goalByID   map[int64]*core.Goal
-	hookByID   map[int64]*core.Webhook
+	goalStates  map[int64]core.GoalState
+	reported    map[core.BucketKey]uint64
+	digestMarks map[core.DigestKey]time.Time
+	goalByID    map[int64]*core.Goal
+	hookByID    map[int64]*core.Webhook
 	// goalHooks are the hooks that get each goal window's count, and
 	// digestHooks those that get digests instead (Webhook.Digests), by
 	// site id: a goal's hooks are its site's, and looking them up rather
@@ -206,7 +206,7 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 		return nil, gerr
 	}
 	c.commit.Goals, c.commit.Reported, c.commit.LateEvents = goals.states, goals.reported, goals.late
-	c.commit.DigestMarks = goals.marks
+	c.commit.DigestMarks = goals.digestMarks
 	c.commit.Deliveries = append(c.commit.Deliveries, goals.deliveries...)
 	c.events += goals.events
 	c.samples()
@@ -278,7 +278,7 @@ func (c *cycle) load(ctx context.Context) error {
 	if c.reported, err = p.cfg.Triggers.ReportedBuckets(ctx); err != nil {
 		return fmt.Errorf("load goal buckets: %w", err)
 	}
-	if c.marks, err = p.cfg.Triggers.DigestMarks(ctx); err != nil {
+	if c.digestMarks, err = p.cfg.Triggers.DigestMarks(ctx); err != nil {
 		return fmt.Errorf("load digest marks: %w", err)
 	}
 	return nil

@@ -72,10 +72,10 @@ func (c *cycle) planDigests(r *goalResult) *digestPlan {
 			}
 			k := core.DigestKey{WebhookID: h.ID, GoalID: g.ID}
 			wanted[k] = true
-			mark, ok := c.marks[k]
+			mark, ok := c.digestMarks[k]
 			if !ok {
 				mark = c.now
-				r.marks[k] = mark
+				r.digestMarks[k] = mark
 			}
 			for range MaxDigestBuckets {
 				_, end := core.DigestBucket(mark, c.p.digestBucket(h))
@@ -84,15 +84,15 @@ func (c *cycle) planDigests(r *goalResult) *digestPlan {
 				}
 				add(window{mark, end}, digestItem{h, g})
 				mark = end
-				r.marks[k] = mark
+				r.digestMarks[k] = mark
 			}
 		}
 	}
-	for k, mark := range c.marks {
+	for k, mark := range c.digestMarks {
 		if wanted[k] {
 			continue
 		}
-		r.marks[k] = time.Time{} // deleted
+		r.digestMarks[k] = time.Time{} // deleted
 		h, g := c.hookByID[k.WebhookID], c.goalByID[k.GoalID]
 		if h == nil || g == nil || c.sites[g.SiteID] == nil || h.Digests() || !takesGoal(h, g) {
 			continue

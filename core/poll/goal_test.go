@@ -216,8 +216,8 @@ func TestGoalWindowsMixed(t *testing.T) {
 	// One goal an hour behind, catching up in its own query; the other one
 	// a minute behind, counted in the pass over the current visitors.
 	t0 := e.chNow()
-	wms := map[int64]core.GoalState{behind.ID: {Open: core.BucketStart(t0.Add(-time.Hour))}, steady.ID: {Open: core.BucketStart(t0.Add(-time.Minute))}}
-	if err := e.stores.triggers.CommitPoll(e.ctx, core.PollCommit{Goals: wms}); err != nil {
+	goalStates := map[int64]core.GoalState{behind.ID: {Open: core.BucketStart(t0.Add(-time.Hour))}, steady.ID: {Open: core.BucketStart(t0.Add(-time.Minute))}}
+	if err := e.stores.triggers.CommitPoll(e.ctx, core.PollCommit{Goals: goalStates}); err != nil {
 		t.Fatal(err)
 	}
 	e.insert(goalEvents(pid, t0.Add(-30*time.Minute), "Signup", "/blog/a", 1, 2)...)

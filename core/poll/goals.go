@@ -13,12 +13,12 @@ type window struct{ from, to time.Time }
 
 // goalResult is what goalEvents decided.
 type goalResult struct {
-	states     map[int64]core.GoalState
-	reported   map[core.BucketKey]uint64
-	late       uint64
-	marks      map[core.DigestKey]time.Time
-	deliveries []core.NewDelivery
-	events     int
+	states      map[int64]core.GoalState
+	reported    map[core.BucketKey]uint64
+	late        uint64
+	digestMarks map[core.DigestKey]time.Time
+	deliveries  []core.NewDelivery
+	events      int
 }
 
 // count is one window of goal buckets to count: the goals, each from its
@@ -66,7 +66,7 @@ func (c *cycle) planGoals() *goalPlan {
 	p := c.p
 	h := p.cfg.LateHorizon
 	plan := &goalPlan{r: &goalResult{states: map[int64]core.GoalState{}, reported: map[core.BucketKey]uint64{},
-		marks: map[core.DigestKey]time.Time{}}}
+		digestMarks: map[core.DigestKey]time.Time{}}}
 	open := core.BucketStart(c.now.Add(-h)) // the oldest bucket open after this poll
 	end := core.BucketStart(c.now).Add(core.GoalBucket)
 	due := core.BucketStart(c.now.Add(-2 * h)) // buckets before it are due their recount

@@ -10,5 +10,5 @@
 //
 // The DSN's password never leaves this package: errors carry the server
 // as host:port/database (Endpoint) and driver messages with the password
-// removed; Redact gives a DSN fit for logs.
+// removed; core.RedactDSN gives a DSN fit for logs.
 package clickhouse

@@ -28,25 +28,25 @@ type Source struct {
 	secrets  []string
 }
 
-// Open returns a Source for dsn, such as DefaultDSN or
+// Open returns a Source for dsn, such as core.DefaultClickHouseDSN or
 // clickhouse://user:password@host:9000/db?secure=true&skip_verify=true.
 // It checks the DSN but does not contact the server, so that hookwatch
 // starts while ClickHouse is down; call Version to check the connection.
 // The caller must Close the Source.
 func Open(ctx context.Context, dsn string) (*Source, error) {
-	secrets := secretsOf(dsn)
+	secrets := core.DSNPasswordForms(dsn)
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return nil, core.FieldErrorf("clickhouse", "%s is not a DSN such as %s", Redact(dsn), DefaultDSN)
+		return nil, core.FieldErrorf("clickhouse", "%s is not a DSN such as %s", core.RedactDSN(dsn), core.DefaultClickHouseDSN)
 	}
 	switch u.Scheme {
 	case "clickhouse", "tcp":
 	default:
-		return nil, core.FieldErrorf("clickhouse", "%s: the scheme must be clickhouse:// (native protocol, port 9000 or 9440 with ?secure=true)", Redact(dsn))
+		return nil, core.FieldErrorf("clickhouse", "%s: the scheme must be clickhouse:// (native protocol, port 9000 or 9440 with ?secure=true)", core.RedactDSN(dsn))
 	}
 	opts, err := clickhouse.ParseDSN(dsn)
 	if err != nil {
-		return nil, core.FieldErrorf("clickhouse", "%s: %s", Redact(dsn), scrub(err.Error(), secrets))
+		return nil, core.FieldErrorf("clickhouse", "%s: %s", core.RedactDSN(dsn), scrub(err.Error(), secrets))
 	}
 	for i, addr := range opts.Addr {
 		opts.Addr[i] = withPort(addr, opts.TLS != nil)
@@ -59,7 +59,7 @@ func Open(ctx context.Context, dsn string) (*Source, error) {
 	}
 	conn, err := clickhouse.Open(opts)
 	if err != nil {
-		return nil, core.FieldErrorf("clickhouse", "%s: %s", Redact(dsn), scrub(err.Error(), secrets))
+		return nil, core.FieldErrorf("clickhouse", "%s: %s", core.RedactDSN(dsn), scrub(err.Error(), secrets))
 	}
 	return &Source{conn: conn, endpoint: Endpoint(dsn), secrets: secrets}, nil
 }

@@ -62,9 +62,6 @@ func (e *Explorer) TestClickHouse(ctx context.Context, dsn string) (string, erro
 	return src.Version(ctx)
 }
 
-// RedactDSN is Redact.
-func (e *Explorer) RedactDSN(dsn string) string { return Redact(dsn) }
-
 // DiscoverSites lists the sites with events over core.DiscoverWindow
 // before the server's now(), busiest first.
 func (e *Explorer) DiscoverSites(ctx context.Context) ([]core.DiscoveredSite, error) {

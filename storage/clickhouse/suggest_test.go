@@ -108,7 +108,7 @@ func TestExplorer(t *testing.T) {
 		if err == nil || strings.Contains(err.Error(), "wr0ng-Secret") || !strings.Contains(err.Error(), srv.TCPAddr()) {
 			t.Fatalf("wrong password gave %v, want an error naming the server without the password", err)
 		}
-		if got := e.RedactDSN(bad); strings.Contains(got, "wr0ng-Secret") || !strings.Contains(got, "hookwatch:xxxxx@") {
+		if got := core.RedactDSN(bad); strings.Contains(got, "wr0ng-Secret") || !strings.Contains(got, "hookwatch:xxxxx@") {
 			t.Fatalf("RedactDSN = %q", got)
 		}
 	})
