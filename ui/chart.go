@@ -36,8 +36,9 @@ type chartData struct {
 	step     time.Duration
 	lines    []refLine
 	marks    []chartMark
-	empty    string // said when there are no points
-	dots     bool   // a dot per point, where there is room (polls)
+	band     []bandSlot // what was normal, per hour, oldest first
+	empty    string     // said when there are no points
+	dots     bool       // a dot per point, where there is room (polls)
 }
 
 // chart draws visitors over time with canvas primitives: axes with time and
@@ -204,6 +205,7 @@ func drawChart(d *chartData, size fyne.Size) ([]fyne.CanvasObject, plotArea) {
 		p.text(t.Local().Format(layout), muted, pa.x(t), pa.bottom+14, fyne.TextAlignCenter)
 	}
 	p.line(pa.left, pa.bottom, pa.right, pa.bottom, muted, 1)
+	pa.drawBand(p, d) // behind the thresholds and the line
 
 	// Thresholds, labelled at the right end.
 	lines := append([]refLine(nil), d.lines...)
