@@ -25,7 +25,7 @@ func TestOver(t *testing.T) {
 	n := int(22 * 24 * time.Hour / core.BucketWidth)
 	burst := tue3.Add(24*time.Hour + 5*time.Hour) // Wednesday 08:00, inside the last day
 	s := spikeSeries(start, n, func(i int) uint64 {
-		if start.Add(time.Duration(i)*core.BucketWidth).Truncate(time.Hour).Equal(burst) {
+		if start.Add(time.Duration(i) * core.BucketWidth).Truncate(time.Hour).Equal(burst) {
 			return 90
 		}
 		return 5
