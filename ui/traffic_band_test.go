@@ -19,7 +19,8 @@ import (
 )
 
 // Plausible site ids of the band tests: a site with 22 days of 4 visitors
-// in every 5 minutes, and one with 5 days of them.
+// in every 5 minutes and one burst of 34 two days ago, and one with 5 days
+// of 4 visitors.
 const (
 	steadySite = 41
 	youngSite  = 42
@@ -51,6 +52,11 @@ func seedSteady(t *testing.T) core.HistoryReader {
 					UserID: user, Hostname: "h.test", Pathname: "/"})
 			}
 		}
+	}
+	// One burst of 30 more, two days ago, on the steady site.
+	for j := range 30 {
+		evs = append(evs, chtest.Event{Timestamp: end.Add(-48*time.Hour + time.Duration(j)*time.Second), Name: "pageview", SiteID: steadySite,
+			UserID: 1_000_000 + uint64(j), Hostname: "h.test", Pathname: "/"})
 	}
 	if err := srv.InsertEvents(db, evs); err != nil {
 		t.Fatal(err)

@@ -36,5 +36,16 @@ func Over(spike, rolling core.Series, weeks int, from, to time.Time) (slots []co
 	for slot := core.SlotStart(from); slot.Before(to); slot = slot.Add(time.Hour) {
 		slots = append(slots, AsOf(counts, f, slot, weeks))
 	}
-	return slots, HistoryDays(f.Within(HistorySince(to, weeks), to), to)
+	return slots, f.days(to, weeks)
+}
+
+// DaysOf is a site's history as of now, in whole days since its first
+// visit within the last weeks weeks, from its spike series (which must
+// reach that far back): what says whether it is learning.
+func DaysOf(spike core.Series, weeks int, now time.Time) int {
+	return NewFirsts(spike).days(now, weeks)
+}
+
+func (f *Firsts) days(now time.Time, weeks int) int {
+	return HistoryDays(f.Within(HistorySince(now, weeks), now), now)
 }
