@@ -55,6 +55,8 @@ type chart struct {
 	hoverX   float32
 	// hoverText is what the overlay says, for tests.
 	hoverText string
+	// pin, when set, holds the hover at that moment (see pinHover).
+	pin time.Time
 }
 
 var _ desktop.Hoverable = (*chart)(nil)
@@ -118,6 +120,9 @@ func (r *chartRenderer) Layout(size fyne.Size) {
 	r.size = size
 	r.c.dirty = false
 	r.base, r.plot = drawChart(&r.c.data, size)
+	if !r.c.pin.IsZero() && r.plot.ok {
+		r.c.hovering, r.c.hoverX = true, r.plot.x(r.c.pin)
+	}
 	r.drawOverlay()
 }
 

@@ -85,3 +85,20 @@ func bandHover(band []bandSlot, t time.Time) string {
 	}
 	return fmt.Sprintf("  ·  normal %.0f–%.0f (about %.0f)", math.Max(b.lower, 0), b.upper, b.expected)
 }
+
+// pinHover holds the hover label at t whatever the chart's size, for a
+// screenshot driver; the zero time leaves it to the pointer again.
+func (c *chart) pinHover(t time.Time) {
+	c.pin, c.hovering, c.dirty = t, !t.IsZero(), true
+	c.Refresh()
+}
+
+// exampleNoon is the last weekday 12:00 UTC at least a day before now: a
+// busy hour with a full day of history around it.
+func exampleNoon(now time.Time) time.Time {
+	t := now.UTC().Add(-24 * time.Hour).Truncate(24 * time.Hour).Add(12 * time.Hour)
+	for t.Weekday() == time.Saturday || t.Weekday() == time.Sunday {
+		t = t.Add(-24 * time.Hour)
+	}
+	return t
+}
