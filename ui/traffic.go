@@ -55,7 +55,7 @@ type trafficScreen struct {
 func (s *trafficScreen) buildUI() fyne.CanvasObject {
 	s.chart = newChart()
 	s.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
-	s.summary = &widget.Label{Text: " ", Truncation: fyne.TextTruncateEllipsis}
+	s.summary = &widget.Label{Text: " ", Wrapping: fyne.TextWrapWord}
 	s.notice = &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord}
 	s.notice.Hide()
 	var labels []string

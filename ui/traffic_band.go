@@ -107,7 +107,7 @@ func (h *trafficHistory) addAnomalies(ctx context.Context, svc Services, site *c
 			if r.Type == core.EventDrop {
 				kind = "drop"
 			}
-			h.would = append(h.would, kind+" relative to normal"+hookName(w, hooks)+" would have fired "+plural(o.Count, "time", "times"))
+			h.would = append(h.would, kind+" vs normal"+hookName(w, hooks)+" would have fired "+plural(o.Count, "time", "times"))
 		}
 	}
 	return nil

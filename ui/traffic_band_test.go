@@ -136,7 +136,7 @@ func TestTrafficBand(t *testing.T) {
 	if want := "4 visitors  ·  normal 0–10 (about 4)"; !strings.Contains(s.chart.hoverText, want) {
 		t.Errorf("hover says %q, want …%q", s.chart.hoverText, want)
 	}
-	if got := s.summary.Text; !strings.Contains(got, "spike relative to normal would have fired 0 times") {
+	if got := s.summary.Text; !strings.Contains(got, "spike vs normal would have fired 0 times") {
 		t.Errorf("summary %q", got)
 	}
 

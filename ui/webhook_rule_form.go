@@ -7,6 +7,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/hookwatch/hookwatch/core"
@@ -55,8 +57,9 @@ func newRuleInputs(u *UI) *ruleInputs {
 	field := func(label string, input fyne.CanvasObject) fyne.CanvasObject {
 		return container.NewBorder(nil, nil, widget.NewLabel(label), nil, input)
 	}
-	r.settings = container.NewGridWithColumns(3,
-		field("Sensitivity", r.sensitivity), field("At least", r.minVisitors), field("Over", r.weeks))
+	r.settings = container.NewVBox(
+		container.NewGridWithColumns(2, field("Sensitivity", r.sensitivity), field("Learnt over", r.weeks)),
+		field("A spike needs at least", container.NewBorder(nil, nil, nil, widget.NewLabel("visitors"), r.minVisitors)))
 	r.fill(nil)
 	return r
 }
@@ -66,7 +69,10 @@ func weeksLabel(w int) string { return strconv.Itoa(w) + " weeks" }
 // alertInput is one alert's row: the rule's kind, then its threshold or
 // the note that stands for it.
 func alertInput(kind *widget.Select, threshold *entry, note *widget.Label) fyne.CanvasObject {
-	return container.NewBorder(nil, nil, kind, nil, container.NewStack(threshold, note))
+	// Wide enough for the longer choice, which a Select would truncate.
+	w := fyne.MeasureText(ruleNormal, theme.TextSize(), fyne.TextStyle{}).Width + 6*theme.Padding() + theme.IconInlineSize()
+	sized := container.New(layout.NewGridWrapLayout(fyne.NewSize(w, kind.MinSize().Height)), kind)
+	return container.NewBorder(nil, nil, sized, nil, container.NewStack(threshold, note))
 }
 
 // fill shows w's rules, or a new webhook's: fixed thresholds, and core's
@@ -172,8 +178,7 @@ func (r *ruleInputs) read(upd *core.WebhookUpdate) error {
 
 // normalHint explains the shared settings in the form.
 func normalHint() string {
-	return fmt.Sprintf("For rules relative to normal: high fires most; a spike needs at least this many visitors; "+
-		"normal is learnt over %d–%d weeks", core.MinBaselineWeeks, core.MaxBaselineWeeks)
+	return fmt.Sprintf("For rules relative to normal: high fires most; %d–%d weeks of history", core.MinBaselineWeeks, core.MaxBaselineWeeks)
 }
 
 // watchRules follows a change of rule: the threshold or its note, the
