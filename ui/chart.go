@@ -36,8 +36,9 @@ type chartData struct {
 	step     time.Duration
 	lines    []refLine
 	marks    []chartMark
-	empty    string // said when there are no points
-	dots     bool   // a dot per point, where there is room (polls)
+	band     []bandSlot // what was normal, per hour, oldest first
+	empty    string     // said when there are no points
+	dots     bool       // a dot per point, where there is room (polls)
 }
 
 // chart draws visitors over time with canvas primitives: axes with time and
@@ -54,6 +55,8 @@ type chart struct {
 	hoverX   float32
 	// hoverText is what the overlay says, for tests.
 	hoverText string
+	// pin, when set, holds the hover at that moment (see pinHover).
+	pin time.Time
 }
 
 var _ desktop.Hoverable = (*chart)(nil)
@@ -117,6 +120,9 @@ func (r *chartRenderer) Layout(size fyne.Size) {
 	r.size = size
 	r.c.dirty = false
 	r.base, r.plot = drawChart(&r.c.data, size)
+	if !r.c.pin.IsZero() && r.plot.ok {
+		r.c.hovering, r.c.hoverX = true, r.plot.x(r.c.pin)
+	}
 	r.drawOverlay()
 }
 
@@ -205,6 +211,7 @@ func drawChart(d *chartData, size fyne.Size) ([]fyne.CanvasObject, plotArea) {
 		p.text(t.Local().Format(layout), muted, pa.x(t), pa.bottom+14, fyne.TextAlignCenter)
 	}
 	p.line(pa.left, pa.bottom, pa.right, pa.bottom, muted, 1)
+	pa.drawBand(p, d) // behind the thresholds and the line
 
 	// Thresholds, labelled at the right end.
 	lines := append([]refLine(nil), d.lines...)

@@ -42,6 +42,7 @@ func newPlotArea(d *chartData, size fyne.Size, textSize float32) (plotArea, bool
 	for _, l := range d.lines {
 		top = math.Max(top, l.value)
 	}
+	top = math.Max(top, bandTop(d.band))
 	step := niceStep(math.Max(top*1.15, 4) / 5)
 	top = math.Ceil(math.Max(top*1.15, 4)/step) * step
 
@@ -210,6 +211,7 @@ func (pa *plotArea) hover(d *chartData, x float32, size fyne.Size) ([]fyne.Canva
 	if n > 1 {
 		label += fmt.Sprintf(" (the highest of %d buckets here)", n)
 	}
+	label += bandHover(d.band, pt.at)
 	bg := &canvas.Rectangle{FillColor: chartColor(theme.ColorNameOverlayBackground), StrokeColor: chartColor(theme.ColorNameSeparator), StrokeWidth: 1, CornerRadius: 3}
 	w := fyne.MeasureText(label, p.textSize, fyne.TextStyle{}).Width + 12
 	bx := max(0, min(px-w/2, size.Width-w))

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"slices"
+	"time"
 
 	"fyne.io/fyne/v2/widget"
 
@@ -16,7 +17,10 @@ const (
 	ScreenTraffic    = "traffic"
 	// ScreenTraffic7d is the Traffic tab showing the last 7 days.
 	ScreenTraffic7d = "traffic-7d"
-	ScreenSettings  = "settings"
+	// ScreenTrafficBand is the Traffic tab's last 7 days with the hover
+	// held over a weekday's noon, where it tells the band of normal.
+	ScreenTrafficBand = "traffic-band"
+	ScreenSettings    = "settings"
 	// ScreenDelivery is the Deliveries tab with a delivery opened in the
 	// detail view: the newest traffic alert, else the newest delivery.
 	ScreenDelivery = "delivery"
@@ -33,7 +37,7 @@ const (
 
 // Screens lists every screen ShowScreen knows, in the order a screenshot
 // driver shows them; dialogs come last since they stay open.
-var Screens = []string{ScreenWebhooks, ScreenGoals, ScreenDeliveries, ScreenDelivery, ScreenTraffic, ScreenTraffic7d, ScreenConnect, ScreenSettings, ScreenAddSite, ScreenAddWebhook}
+var Screens = []string{ScreenWebhooks, ScreenGoals, ScreenDeliveries, ScreenDelivery, ScreenTraffic, ScreenTraffic7d, ScreenTrafficBand, ScreenConnect, ScreenSettings, ScreenAddSite, ScreenAddWebhook}
 
 // ShowScreen brings the named screen to the front (see Screens), with
 // something chosen to show: the first webhook when none is selected. It is
@@ -59,7 +63,7 @@ func (u *UI) ShowScreen(name string) {
 		tab = ScreenDeliveries
 	case ScreenAddWebhook:
 		tab = ScreenWebhooks
-	case ScreenTraffic7d:
+	case ScreenTraffic7d, ScreenTrafficBand:
 		tab = ScreenTraffic
 	}
 	for i, n := range []string{ScreenWebhooks, ScreenGoals, ScreenDeliveries, ScreenTraffic} {
@@ -67,11 +71,17 @@ func (u *UI) ShowScreen(name string) {
 			u.tabs.SelectIndex(i)
 		}
 	}
+	if u.traffic.chart.pin != (time.Time{}) {
+		u.traffic.chart.pinHover(time.Time{})
+	}
 	switch name {
 	case ScreenTraffic:
 		u.traffic.ranges.SetSelected(trafficRanges[0].label)
 	case ScreenTraffic7d:
 		u.traffic.ranges.SetSelected(trafficRanges[1].label)
+	case ScreenTrafficBand:
+		u.traffic.ranges.SetSelected(trafficRanges[1].label)
+		u.traffic.chart.pinHover(exampleNoon(time.Now()))
 	case ScreenWebhooks:
 		u.webhooks.selectExample()
 	case ScreenDelivery:

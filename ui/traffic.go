@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -54,7 +55,7 @@ type trafficScreen struct {
 func (s *trafficScreen) buildUI() fyne.CanvasObject {
 	s.chart = newChart()
 	s.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
-	s.summary = &widget.Label{Text: " ", Truncation: fyne.TextTruncateEllipsis}
+	s.summary = &widget.Label{Text: " ", Wrapping: fyne.TextWrapWord}
 	s.notice = &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord}
 	s.notice.Hide()
 	var labels []string
@@ -126,9 +127,9 @@ func (s *trafficScreen) drawHistory(lines []refLine) {
 	s.title.SetText("Unique visitors per 5 minutes over the last " + r.label + ", from Plausible's ClickHouse")
 	s.notice.Hide()
 	s.chart.set(chartData{points: h.points, from: h.from, to: h.to, step: core.SpikeSeries.Step, lines: lines, marks: h.marks,
-		empty: "No history."})
+		band: h.band, empty: "No history."})
 	s.summary.SetText(h.summary())
-	s.legend.ParseMarkdown("Filled rings: alerts sent. Hollow rings: when the webhooks' current rules would have fired (a backtest of the 5-minute buckets, which approximates the live sliding 5 minutes). Drop thresholds compare with the 12-hour visitor count, so they are drawn for reference. Hover over the chart for a bucket's time and visitors.")
+	s.legend.ParseMarkdown(strings.TrimSpace(h.bandLegend() + " Filled rings: alerts sent. Hollow rings: when the webhooks' current rules would have fired (a backtest of the 5-minute buckets, which approximates the live sliding 5 minutes). Drop thresholds compare with the 12-hour visitor count, so they are drawn for reference. Hover over the chart for a bucket's time and visitors."))
 }
 
 func (s *trafficScreen) drawSamples(snap *snapshot, lines []refLine) {

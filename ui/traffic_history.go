@@ -30,6 +30,7 @@ func newHistoryWant(site *core.Site, hooks []*core.Webhook, rangeIdx int) histor
 		for _, r := range w.TrafficRules() {
 			fmt.Fprintf(&b, "%d:%s:%d:%v;", w.ID, r.Type, r.Threshold, w.Cooldown)
 		}
+		b.WriteString(anomalyKey(w))
 	}
 	return historyWant{siteID: site.ID, plausibleID: site.PlausibleID, rangeIdx: rangeIdx, rules: b.String()}
 }
@@ -48,6 +49,13 @@ type trafficHistory struct {
 	p95      uint64
 	sent     int
 	would    []string // "spike ≥ 40 would have fired 3 times", per rule
+
+	// The band of bandHook's anomaly rule, where the site had left
+	// learning, and the site's history as of the range's end.
+	band         []bandSlot
+	bandHook     *core.Webhook
+	anomalyHooks int
+	historyDays  int
 }
 
 // load reads the history of want in the background and redraws with it.
@@ -69,10 +77,11 @@ func (s *trafficScreen) load(want historyWant, site *core.Site, hooks []*core.We
 // its webhooks sent in it, and replays their rules over it.
 func loadHistory(ctx context.Context, svc Services, want historyWant, site *core.Site, hooks []*core.Webhook) (*trafficHistory, error) {
 	span := trafficRanges[want.rangeIdx].span
-	series, err := svc.History.Recent(ctx, site.PlausibleID, core.SpikeSeries, span)
+	long, err := svc.History.Recent(ctx, site.PlausibleID, core.SpikeSeries, historySpan(span, hooks))
 	if err != nil {
 		return nil, err
 	}
+	series := tail(long, span)
 	h := &trafficHistory{want: want, from: series.Start, to: series.End(series.Len() - 1)}
 	for i, v := range series.Values {
 		pt := chartPoint{at: series.BucketStart(i), v: v}
@@ -110,6 +119,9 @@ func loadHistory(ctx context.Context, svc Services, want historyWant, site *core
 			}
 			h.would = append(h.would, refLineOf(r).label()+hookName(w, hooks)+" would have fired "+plural(o.Count, "time", "times"))
 		}
+	}
+	if err := h.addAnomalies(ctx, svc, site, hooks, long); err != nil {
+		return nil, err
 	}
 	return h, nil
 }

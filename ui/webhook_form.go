@@ -37,6 +37,7 @@ type webhookForm struct {
 	headers      *entry
 	allowPrivate *widget.Check
 	body         *webhookBody
+	rules        *ruleInputs
 
 	fields checkedForm
 	dlg    *formDialog
@@ -58,6 +59,7 @@ func newWebhookForm(s *webhooksScreen, w *core.Webhook) *webhookForm {
 		digest:       u.newEntry("0 (off)"),
 		headers:      u.newMultiLineEntry("Authorization: Bearer …", 3),
 		allowPrivate: &widget.Check{Text: "Allow private and loopback addresses"},
+		rules:        newRuleInputs(u),
 	}
 	var names []string
 	for _, g := range s.goals {
@@ -87,8 +89,11 @@ func newWebhookForm(s *webhooksScreen, w *core.Webhook) *webhookForm {
 	ff := &f.fields
 	url := ff.add("URL", f.url, "http:// or https:// endpoint that receives the events", "url")
 	ev := ff.add("Events", events, "", "events")
-	spike := ff.add("Spike threshold", container.NewVBox(f.spikeAt, f.live.spike), "traffic.spike when current visitors (5 min) reach this", "spike_threshold")
-	drop := ff.add("Drop threshold", container.NewVBox(f.dropBelow, f.live.drop), "traffic.drop when visitors over 12 h fall below this", "drop_threshold")
+	spike := ff.add("Spike alert", container.NewVBox(alertInput(f.rules.spikeKind, f.spikeAt, f.rules.spikeNote), f.live.spike),
+		"Fixed: traffic.spike when current visitors (5 min) reach the threshold", "spike_threshold", "spike_anomaly")
+	drop := ff.add("Drop alert", container.NewVBox(alertInput(f.rules.dropKind, f.dropBelow, f.rules.dropNote), f.live.drop),
+		"Fixed: traffic.drop when visitors over 12 h fall below the threshold", "drop_threshold", "drop_anomaly")
+	normal := ff.add("Normal", f.rules.settings, normalHint(), "sensitivity", "min_visitors", "baseline_weeks")
 	cool := ff.add("Cooldown", f.cooldown, "Least time between two alerts of one kind ("+core.CooldownRange.String()+")", "cooldown")
 	res := ff.add("Resolved", f.sendResolved, "", "send_resolved")
 	goals := ff.add("Goals", goalsInput, "None checked: every goal of the site", "goals")
@@ -97,7 +102,7 @@ func newWebhookForm(s *webhooksScreen, w *core.Webhook) *webhookForm {
 	headers := ff.add("Headers", f.headers, headersHint(w), "header", "headers")
 	priv := ff.add("Private", private, "", "allow_private")
 
-	left := ff.form(ev, spike, drop, cool, res)
+	left := ff.form(ev, spike, drop, normal, cool, res)
 	right := ff.form(goals, format, digest, headers, priv)
 	content := ff.box(ff.errorLabel(), ff.form(url), container.NewGridWithColumns(2, left, right), f.body.buildUI(ff))
 
@@ -106,7 +111,7 @@ func newWebhookForm(s *webhooksScreen, w *core.Webhook) *webhookForm {
 		title, confirm = "Edit webhook", "Save"
 	}
 	f.dlg = u.newFormDialog(title, confirm, content, 1040, f.onSubmit)
-	f.dlg.submitOnEnter(f.url, f.spikeAt, f.dropBelow, f.cooldown, f.digest, f.body.contentType)
+	f.dlg.submitOnEnter(f.url, f.spikeAt, f.dropBelow, f.rules.minVisitors, f.cooldown, f.digest, f.body.contentType)
 	f.body.onChange()
 	return f
 }
@@ -131,6 +136,7 @@ func (f *webhookForm) watch() {
 	}
 	f.goals.OnChanged = func([]string) { f.body.onChange() }
 	f.body.event.OnChanged = changed
+	f.watchRules()
 }
 
 func headersHint(w *core.Webhook) string {
@@ -143,6 +149,8 @@ func headersHint(w *core.Webhook) string {
 // fill sets the inputs from w, or to a new webhook's defaults.
 func (f *webhookForm) fill(w *core.Webhook) {
 	f.body.fill(w)
+	f.rules.fill(w)
+	f.rules.sync(f.spikeAt, f.dropBelow)
 	if w == nil {
 		f.goal.SetChecked(true)
 		f.format.SetSelected(string(core.FormatStandard))
@@ -214,16 +222,19 @@ func (f *webhookForm) read() (core.WebhookUpdate, error) {
 		}
 	}
 	upd.Events = &events
-	spike, err := parseThreshold("spike_threshold", f.spikeAt.Text)
+	spike, err := parseThreshold("spike_threshold", shownText(f.spikeAt))
 	if err != nil {
 		return upd, err
 	}
 	upd.SpikeThreshold = &spike
-	drop, err := parseThreshold("drop_threshold", f.dropBelow.Text)
+	drop, err := parseThreshold("drop_threshold", shownText(f.dropBelow))
 	if err != nil {
 		return upd, err
 	}
 	upd.DropThreshold = &drop
+	if err := f.rules.read(&upd); err != nil {
+		return upd, err
+	}
 	goals := append([]string{}, f.goals.Selected...)
 	upd.Goals = &goals
 	cooldown, err := parseDuration("cooldown", f.cooldown.Text, "30m or 12h")

@@ -33,6 +33,10 @@ type liveBacktest struct {
 	loaded        bool
 	err           error
 
+	// long is the history a rule relative to normal replays over, read
+	// when one is first chosen.
+	long longSeries
+
 	deb debouncer
 	seq int // the latest replay asked for; older results are dropped
 }
@@ -88,6 +92,7 @@ func (l *liveBacktest) changed() {
 type liveInput struct {
 	spike, drop int // 0: none typed, or not a number
 	cooldown    time.Duration
+	anomalies   []backtest.AnomalyRule // the rules relative to normal
 }
 
 func (l *liveBacktest) input() liveInput {
@@ -98,10 +103,11 @@ func (l *liveBacktest) input() liveInput {
 		}
 		return n
 	}
-	in := liveInput{spike: num(l.f.spikeAt.Text), drop: num(l.f.dropBelow.Text), cooldown: core.DefaultCooldown}
+	in := liveInput{spike: num(shownText(l.f.spikeAt)), drop: num(shownText(l.f.dropBelow)), cooldown: core.DefaultCooldown}
 	if d, err := parseDuration("cooldown", l.f.cooldown.Text, ""); err == nil && core.CooldownRange.Check("cooldown", d) == nil {
 		in.cooldown = d
 	}
+	in.anomalies = l.f.rules.liveRules()
 	return in
 }
 
@@ -114,9 +120,14 @@ func (l *liveBacktest) replay() {
 		return
 	}
 	l.seq++
-	seq, in, spikes, drops := l.seq, l.input(), l.spikes, l.drops
+	seq, in, spikes, drops, long := l.seq, l.input(), l.spikes, l.drops, l.long
+	if len(in.anomalies) > 0 && !long.loaded {
+		l.loadLong()
+		return
+	}
 	u.goBG(func() {
 		spike, drop := liveTexts(in, spikes, drops)
+		anomalyTexts(in, long, &spike, &drop)
 		u.do(func() {
 			if seq == l.seq {
 				l.spike.SetText(spike)

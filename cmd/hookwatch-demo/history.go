@@ -10,10 +10,11 @@ import (
 
 // historyDays is how much past traffic the demo seeds, so that the Traffic
 // tab's 7- and 28-day charts and the webhook form's backtest have a month
-// to show. It ends well before now, so that it never moves the current
+// to show, and the week shown has 4 weeks of its own past for the band of
+// normal traffic (core.DefaultBaselineWeeks). It ends well before now, so that it never moves the current
 // visitors that the live demo's spike depends on.
 const (
-	historyDays = 28
+	historyDays = 35
 	historyGap  = 15 * time.Minute
 )
 

@@ -90,8 +90,8 @@ func run(bin string, headless bool, extra []string) error {
 		args = append(args, "--headless")
 	}
 	args = append(args, extra...)
-	say("opening hookwatch (site demo.example, goals Signup and /thanks/*, a webhook with a spike threshold of %d)", spikeThreshold)
-	say("within a minute: goal.completed deliveries, then one traffic.spike; see them in the Deliveries tab")
+	say("opening hookwatch (site demo.example, goals Signup and /thanks/*, a webhook with a spike threshold of %d and one relative to normal)", spikeThreshold)
+	say("within a minute: goal.completed deliveries, then a traffic.spike from each webhook; see them in the Deliveries tab")
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(), "LANG=en_US.UTF-8")

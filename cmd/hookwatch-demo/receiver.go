@@ -49,8 +49,9 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	key := rc.key
 	rc.mu.Unlock()
 	var env struct {
-		Type core.EventType  `json:"type"`
-		Data json.RawMessage `json:"data"`
+		Type      core.EventType  `json:"type"`
+		Timestamp time.Time       `json:"timestamp"`
+		Data      json.RawMessage `json:"data"`
 	}
 	_ = json.Unmarshal(body, &env)
 	var ts int64
@@ -62,13 +63,13 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 			sig = "signature ok"
 		}
 	}
-	fmt.Printf("receiver: %s  %-24s %s  (%s, %s)\n", time.Now().Format("15:04:05"), env.Type, describe(env.Type, env.Data), r.Header.Get("webhook-id"), sig)
+	fmt.Printf("receiver: %s  %-24s %s  (%s, %s)\n", time.Now().Format("15:04:05"), env.Type, describe(env.Type, env.Timestamp, env.Data), r.Header.Get("webhook-id"), sig)
 	w.WriteHeader(http.StatusNoContent)
 }
 
 // describe tells an envelope's data in words, as a chat format would.
-func describe(t core.EventType, data json.RawMessage) string {
-	e := &core.Event{Type: t}
+func describe(t core.EventType, at time.Time, data json.RawMessage) string {
+	e := &core.Event{Type: t, Timestamp: at} // the hour of the week a chat line names
 	switch t {
 	case core.EventSpike, core.EventSpikeResolved:
 		var d core.SpikeData

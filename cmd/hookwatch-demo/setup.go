@@ -11,8 +11,10 @@ import (
 // enough for its steady trickle not to.
 const spikeThreshold = 100
 
-// setUpDatabase creates the demo database: one site, two goals and one
-// webhook to the receiver.
+// setUpDatabase creates the demo database: one site, two goals and two
+// webhooks to the receiver, one with a fixed spike threshold and one
+// relative to normal, whose band the Traffic tab draws over the seeded
+// history.
 func setUpDatabase(ctx context.Context, path string, rc *receiver) error {
 	db, err := sqlite.Open(path)
 	if err != nil {
@@ -36,5 +38,9 @@ func setUpDatabase(ctx context.Context, path string, rc *receiver) error {
 		return err
 	}
 	rc.setSecret(w.Secret)
-	return nil
+	// The same secret, so that the receiver checks both signatures.
+	normal := &core.Webhook{SiteID: site.ID, URL: rc.URL + "-normal", Secret: w.Secret, AllowPrivate: true,
+		Events:       []core.EventType{core.EventSpike, core.EventDrop},
+		SpikeAnomaly: true, DropAnomaly: true}
+	return sqlite.NewWebhookService(db).CreateWebhook(ctx, normal)
 }

@@ -41,7 +41,7 @@ func (r AnomalyRule) Span(days int) time.Duration {
 }
 
 // anomalyCond decides an anomaly rule at each bucket from the baseline of
-// that bucket's slot, computed by baseline.Compute from the weeks before
+// that bucket's slot, computed by baseline.AsOf from the weeks before
 // it only: a backtest never looks ahead. Like the poller it leaves a
 // bucket undecided while the site was learning, when the slot had no
 // samples, and (for drops) when the slot was too quiet to watch. Each step
@@ -61,9 +61,7 @@ type anomalyCond struct {
 func (c *anomalyCond) baselineAt(at time.Time) core.Baseline {
 	slot := core.SlotStart(at)
 	if !slot.Equal(c.slot) || c.slot.IsZero() {
-		first := c.firsts.Within(baseline.HistorySince(slot, c.rule.Weeks), slot)
-		c.b = baseline.Compute(c.counts, slot, c.rule.Weeks, first)
-		c.b.HistoryDays = baseline.HistoryDays(first, slot)
+		c.b = baseline.AsOf(c.counts, c.firsts, slot, c.rule.Weeks)
 		c.slot = slot
 	}
 	return c.b
@@ -72,7 +70,7 @@ func (c *anomalyCond) baselineAt(at time.Time) core.Baseline {
 // Decide implements Decider.
 func (c *anomalyCond) Decide(s core.Series, i int) (cond, decided bool) {
 	b := c.baselineAt(s.At(i))
-	if b.Samples == 0 || b.Learning() {
+	if !baseline.Ready(b) {
 		return false, false
 	}
 	r, v := c.rule, s.Values[i]
@@ -111,4 +109,12 @@ func ReplayAnomaly(spike, rolling core.Series, rule AnomalyRule, cooldown time.D
 		fired[i].At = fired[i].At.UTC()
 	}
 	return Outcome{Anomaly: &rule, Count: len(fired), Fired: fired, Buckets: res.Buckets}
+}
+
+// LastDays returns where a replay of the last days days of s begins, for
+// s read up to now with a span of Span(s.Kind, days) or more (an anomaly
+// rule's Span reaches its weeks further back): days before the end of its
+// last bucket, less that bucket, which is still filling.
+func LastDays(s core.Series, days int) time.Time {
+	return s.End(s.Len() - 1).Add(-Span(s.Kind, days))
 }
