@@ -12,6 +12,25 @@ import (
 func write(w io.Writer, runs []*run, notes string) {
 	rn := median(runs)
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	writeIntro(p, runs)
+	writeRuns(p, runs)
+	writeFailures(p, rn)
+	writeTargets(p, runs, rn)
+	if notes != "" {
+		p("## What was profiled, fixed and left")
+		p("")
+		p("%s", notes)
+		p("")
+	}
+	writeLatency(p, rn)
+	writePollGrowth(p, rn)
+	writeScale(p, rn)
+	writeFigures(p, runs, rn)
+	writeRaw(p, runs)
+}
+
+// writeIntro writes the title, what the report is, and the machine.
+func writeIntro(p func(string, ...any), runs []*run) {
 	p("# Benchmarks")
 	p("")
 	if len(runs) == 1 {
@@ -32,29 +51,27 @@ func write(w io.Writer, runs []*run, notes string) {
 		p("| %s | %s |", kv[0], kv[1])
 	}
 	p("")
-	writeRuns(p, runs)
-	if len(rn.failures) > 0 {
-		p("## Failures")
-		p("")
-		p("Some benchmarks failed or did not build; their figures are missing below.")
-		p("")
-		p("```")
-		for _, f := range rn.failures {
-			p("%s", f)
-		}
-		p("```")
-		p("")
+}
+
+// writeFailures lists the benchmarks that failed, if any did.
+func writeFailures(p func(string, ...any), rn *run) {
+	if len(rn.failures) == 0 {
+		return
 	}
-	writeTargets(p, runs, rn)
-	if notes != "" {
-		p("## What was profiled, fixed and left")
-		p("")
-		p("%s", notes)
-		p("")
+	p("## Failures")
+	p("")
+	p("Some benchmarks failed or did not build; their figures are missing below.")
+	p("")
+	p("```")
+	for _, f := range rn.failures {
+		p("%s", f)
 	}
-	writeLatency(p, rn)
-	writePollGrowth(p, rn)
-	writeScale(p, rn)
+	p("```")
+	p("")
+}
+
+// writeFigures writes every figure of the median run, by package.
+func writeFigures(p func(string, ...any), runs []*run, rn *run) {
 	p("## Every figure")
 	p("")
 	if len(runs) > 1 {
@@ -83,6 +100,10 @@ func write(w io.Writer, runs []*run, notes string) {
 		p("Package run times: %s.", strings.Join(rn.pkgTimes, "; "))
 		p("")
 	}
+}
+
+// writeRaw writes each run's result lines as go test printed them.
+func writeRaw(p func(string, ...any), runs []*run) {
 	p("## Raw output")
 	p("")
 	p("The result lines as `go test` printed them, for `benchstat`.")
