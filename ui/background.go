@@ -25,19 +25,8 @@ func (u *UI) run(work func(ctx context.Context) error, done func(error)) {
 	})
 }
 
-// do runs f on Fyne's goroutine. The lock changes nothing there, where
-// calls run one at a time anyway; it serialises them under the test
-// driver, which runs them on the calling goroutine.
-func (u *UI) do(f func()) {
-	fyne.Do(func() {
-		u.doMu.Lock()
-		defer u.doMu.Unlock()
-		f()
-	})
-}
-
-// wait blocks until every background job has finished; for tests.
-func (u *UI) wait() { u.bg.Wait() }
+// do runs f on Fyne's goroutine.
+func (u *UI) do(f func()) { fyne.Do(f) }
 
 func (u *UI) startTicker() {
 	u.goBG(func() {

@@ -14,7 +14,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -54,20 +53,17 @@ type UI struct {
 	sel   selection
 
 	// bg counts the background jobs, so that tests can wait for them.
-	bg   sync.WaitGroup
-	doMu sync.Mutex
+	bg sync.WaitGroup
 	// loading serialises refresh loads so that results apply in order.
-	loading  sync.Mutex
-	inflight atomic.Int32
-	escapes  []*escapeEntry // the open dialogs' cancel functions, innermost last
-	// lastConfirm is the most recent confirmation dialog, for tests.
-	lastConfirm *dialog.ConfirmDialog
-	stopTick    chan struct{}
-	stopOnce    sync.Once
-	quitOnce    sync.Once
-	notifier    notifier
-	onQuit      func()
-	firstLoad   bool
+	loading   sync.Mutex
+	inflight  atomic.Int32
+	escapes   []*escapeEntry // the open dialogs' cancel functions, innermost last
+	stopTick  chan struct{}
+	stopOnce  sync.Once
+	quitOnce  sync.Once
+	notifier  notifier
+	onQuit    func()
+	firstLoad bool
 }
 
 type selection struct {
