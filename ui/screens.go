@@ -69,9 +69,9 @@ func (u *UI) ShowScreen(name string) {
 	}
 	switch name {
 	case ScreenTraffic:
-		u.traffic.ranges.SetSelected(trafficRanges[0].label)
+		u.traffic.showRange(0)
 	case ScreenTraffic7d:
-		u.traffic.ranges.SetSelected(trafficRanges[1].label)
+		u.traffic.showRange(1)
 	case ScreenWebhooks:
 		u.webhooks.selectExample()
 	case ScreenDelivery:
@@ -79,10 +79,7 @@ func (u *UI) ShowScreen(name string) {
 	case ScreenAddWebhook:
 		u.webhooks.showFormExample()
 	case ScreenAddSite:
-		u.sites.onAdd()
-		if f := u.sites.form; f != nil && f.picker != nil {
-			f.picker.pickFirst = true
-		}
+		u.sites.showAddExample()
 	}
 }
 
@@ -127,4 +124,18 @@ func (s *webhooksScreen) showFormExample() {
 	s.form.url.SetText("https://hooks.example.com/plausible")
 	s.form.spike.SetChecked(true)
 	s.form.onSubmit()
+}
+
+// showRange shows the Traffic tab's range i of trafficRanges.
+func (s *trafficScreen) showRange(i int) {
+	s.ranges.SetSelected(trafficRanges[i].label)
+}
+
+// showAddExample opens the add-site dialog with the busiest site found in
+// ClickHouse that is not added yet picked.
+func (s *sitesScreen) showAddExample() {
+	s.onAdd()
+	if f := s.form; f != nil && f.picker != nil {
+		f.picker.pickFirst = true
+	}
 }
