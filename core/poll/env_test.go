@@ -162,12 +162,10 @@ func (e *env) site(domain string, plausibleID uint64) *core.Site {
 	return s
 }
 
+// goal creates g in the env's store.
 func (e *env) goal(g *core.Goal) *core.Goal {
 	e.t.Helper()
-	if err := e.stores.goals.CreateGoal(e.ctx, g); err != nil {
-		e.t.Fatal(err)
-	}
-	return g
+	return testutil.Goal(e.t, e.stores.goals, g)
 }
 
 // webhook creates w with a loopback URL and a fresh secret; nothing is
