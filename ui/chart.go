@@ -170,14 +170,23 @@ func (p *painter) text(s string, col color.Color, x, y float32, align fyne.TextA
 	p.objs = append(p.objs, t)
 }
 
-func (p *painter) line(x1, y1, x2, y2 float32, col color.Color, w float32) {
-	p.objs = append(p.objs, &canvas.Line{StrokeColor: col, StrokeWidth: w, Position1: fyne.NewPos(x1, y1), Position2: fyne.NewPos(x2, y2)})
+// pen is how a line, or a circle's outline, is stroked.
+type pen struct {
+	col   color.Color
+	width float32
 }
 
-func (p *painter) circle(x, y, d float32, fill, stroke color.Color, w float32) {
-	c := &canvas.Circle{FillColor: fill, StrokeColor: stroke, StrokeWidth: w}
+// line draws from one point to another.
+func (p *painter) line(from, to fyne.Position, pn pen) {
+	p.objs = append(p.objs, &canvas.Line{StrokeColor: pn.col, StrokeWidth: pn.width, Position1: from, Position2: to})
+}
+
+// circle draws a circle of diameter d centred on at, filled with fill and
+// outlined with pn.
+func (p *painter) circle(at fyne.Position, d float32, fill color.Color, pn pen) {
+	c := &canvas.Circle{FillColor: fill, StrokeColor: pn.col, StrokeWidth: pn.width}
 	c.Resize(fyne.NewSize(d, d))
-	c.Move(fyne.NewPos(x-d/2, y-d/2))
+	c.Move(fyne.NewPos(at.X-d/2, at.Y-d/2))
 	p.objs = append(p.objs, c)
 }
 
@@ -201,16 +210,16 @@ func drawChart(d *chartData, size fyne.Size) ([]fyne.CanvasObject, plotArea) {
 
 	// Grid and value axis.
 	for v := 0.0; v <= pa.top+pa.ystep/2; v += pa.ystep {
-		p.line(pa.left, pa.y(v), pa.right, pa.y(v), grid, 1)
+		p.line(fyne.NewPos(pa.left, pa.y(v)), fyne.NewPos(pa.right, pa.y(v)), pen{grid, 1})
 		p.text(fmt.Sprintf("%g", v), muted, pa.left-6, pa.y(v), fyne.TextAlignTrailing)
 	}
 	// Time axis.
 	tick, layout := timeStep(pa.to.Sub(pa.from))
 	for t := tickStart(pa.from, tick); !t.After(pa.to); t = t.Add(tick) {
-		p.line(pa.x(t), pa.bottom, pa.x(t), pa.bottom+4, muted, 1)
+		p.line(fyne.NewPos(pa.x(t), pa.bottom), fyne.NewPos(pa.x(t), pa.bottom+4), pen{muted, 1})
 		p.text(t.Local().Format(layout), muted, pa.x(t), pa.bottom+14, fyne.TextAlignCenter)
 	}
-	p.line(pa.left, pa.bottom, pa.right, pa.bottom, muted, 1)
+	p.line(fyne.NewPos(pa.left, pa.bottom), fyne.NewPos(pa.right, pa.bottom), pen{muted, 1})
 	pa.drawBand(p, d) // behind the thresholds and the line
 
 	// Thresholds, labelled at the right end.
@@ -223,7 +232,7 @@ func drawChart(d *chartData, size fyne.Size) ([]fyne.CanvasObject, plotArea) {
 			col = alertColor(core.EventDrop)
 		}
 		ly := pa.y(l.value)
-		p.line(pa.left, ly, pa.right, ly, col, 1.5)
+		p.line(fyne.NewPos(pa.left, ly), fyne.NewPos(pa.right, ly), pen{col, 1.5})
 		labelY := max(ly, lastLabelY+p.textSize+4) // keep labels of close lines apart
 		p.text(l.label(), col, pa.right+8, labelY, fyne.TextAlignLeading)
 		lastLabelY = labelY

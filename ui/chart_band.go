@@ -60,9 +60,9 @@ func (pa *plotArea) drawBand(p *painter, d *chartData) {
 		p.objs = append(p.objs, r)
 		ey := pa.y(b.expected)
 		if prevX == x0 && prevY != ey {
-			p.line(x0, prevY, x0, ey, mid, 1)
+			p.line(fyne.NewPos(x0, prevY), fyne.NewPos(x0, ey), pen{mid, 1})
 		}
-		p.line(x0, ey, x1, ey, mid, 1)
+		p.line(fyne.NewPos(x0, ey), fyne.NewPos(x1, ey), pen{mid, 1})
 		prevX, prevY = x1, ey
 	}
 }

@@ -107,10 +107,10 @@ func (pa *plotArea) drawLine(p *painter, d *chartData) {
 			px, py := pa.x(pt.at), pa.y(float64(pt.v))
 			if i > 0 {
 				prev := d.points[i-1]
-				p.line(pa.x(prev.at), pa.y(float64(prev.v)), px, py, primary, 2)
+				p.line(fyne.NewPos(pa.x(prev.at), pa.y(float64(prev.v))), fyne.NewPos(px, py), pen{primary, 2})
 			}
 			if dots {
-				p.circle(px, py, 7, primary, color.Transparent, 0)
+				p.circle(fyne.NewPos(px, py), 7, primary, pen{color.Transparent, 0})
 			}
 		}
 		return
@@ -122,11 +122,11 @@ func (pa *plotArea) drawLine(p *painter, d *chartData) {
 		}
 		px := pa.left + float32(i) + 0.5
 		if c.lo != c.hi {
-			p.line(px, pa.y(float64(c.lo)), px, pa.y(float64(c.hi)), primary, 1)
+			p.line(fyne.NewPos(px, pa.y(float64(c.lo))), fyne.NewPos(px, pa.y(float64(c.hi))), pen{primary, 1})
 		}
 		py := pa.y(float64(c.peak.v))
 		if prevX >= 0 {
-			p.line(prevX, prevY, px, py, primary, 1.5)
+			p.line(fyne.NewPos(prevX, prevY), fyne.NewPos(px, py), pen{primary, 1.5})
 		}
 		prevX, prevY = px, py
 	}
@@ -174,10 +174,10 @@ func (pa *plotArea) drawMarks(p *painter, d *chartData) {
 		py := pa.y(float64(valueAt(d.points, m.at)))
 		col := alertColor(m.kind)
 		if !m.sent {
-			p.circle(px, py, 9, color.Transparent, col, 2)
+			p.circle(fyne.NewPos(px, py), 9, color.Transparent, pen{col, 2})
 			continue
 		}
-		p.circle(px, py, 11, col, fg, 1.5)
+		p.circle(fyne.NewPos(px, py), 11, col, pen{fg, 1.5})
 		if sent <= maxMarkLabels {
 			ly := py - 14
 			if ly < pa.topY {
@@ -205,8 +205,8 @@ func (pa *plotArea) hover(d *chartData, x float32, size fyne.Size) ([]fyne.Canva
 	if len(d.points) > len(pa.columns) {
 		px = x
 	}
-	p.line(px, pa.topY, px, pa.bottom, chartColor(theme.ColorNamePlaceHolder), 1)
-	p.circle(px, py, 8, chartColor(theme.ColorNamePrimary), fg, 1.5)
+	p.line(fyne.NewPos(px, pa.topY), fyne.NewPos(px, pa.bottom), pen{chartColor(theme.ColorNamePlaceHolder), 1})
+	p.circle(fyne.NewPos(px, py), 8, chartColor(theme.ColorNamePrimary), pen{fg, 1.5})
 	label := fmt.Sprintf("%s  ·  %s", pt.at.Local().Format("Mon 2 Jan 15:04"), plural(int(pt.v), "visitor", "visitors"))
 	if n > 1 {
 		label += fmt.Sprintf(" (the highest of %d buckets here)", n)

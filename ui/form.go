@@ -315,6 +315,5 @@ func (u *UI) confirm(title, message, yesText string, yes func()) {
 		}
 	}, u.win)
 	d.SetConfirmImportance(widget.DangerImportance)
-	u.lastConfirm = d
 	u.showDialog(d)
 }

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/hookwatch/hookwatch/core"
+	"github.com/hookwatch/hookwatch/internal/testutil"
 )
 
 func (e *env) goals(site *core.Site) []*core.Goal {
@@ -77,9 +78,7 @@ func TestGoals(t *testing.T) {
 func TestGoalDuplicateShowsStoreError(t *testing.T) {
 	e := newEnv(t)
 	site := e.site("example.com", 1)
-	if err := e.svc.Goals.CreateGoal(context.Background(), &core.Goal{SiteID: site.ID, Site: site.Domain, EventName: "Signup"}); err != nil {
-		t.Fatal(err)
-	}
+	testutil.Goal(t, e.svc.Goals, &core.Goal{SiteID: site.ID, Site: site.Domain, EventName: "Signup"})
 	e.refresh()
 	e.tap(e.ui.goals.addEv)
 	f := e.ui.goals.form

@@ -22,6 +22,7 @@ import (
 // the delivery engine's SendTest wired in as hookwatch wires it.
 type env struct {
 	t     *testing.T
+	app   *serialApp
 	ui    *UI
 	db    *sqlite.DB
 	svc   Services
@@ -31,12 +32,12 @@ type env struct {
 // newEnv returns the window; each configure changes its services first.
 func newEnv(t *testing.T, configure ...func(*env)) *env {
 	t.Helper()
-	a := test.NewTempApp(t)
+	a := newSerialApp(test.NewTempApp(t))
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "hookwatch.db"))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	e := &env{t: t, db: db}
+	e := &env{t: t, app: a, db: db}
 	e.svc = Services{
 		Sites:      sqlite.NewSiteService(db),
 		Goals:      sqlite.NewGoalService(db),
@@ -102,12 +103,11 @@ func (e *env) webhooks() []*core.Webhook {
 }
 
 // act does what the user does, as Fyne's goroutine would, and waits for
-// what it started in the background. The test driver runs fyne.Do on the
-// calling goroutine, so the lock keeps f apart from background results.
+// what it started in the background.
 func (e *env) act(f func()) {
-	e.ui.doMu.Lock()
+	e.app.mu.Lock()
 	f()
-	e.ui.doMu.Unlock()
+	e.app.mu.Unlock()
 	e.ui.wait()
 }
 
@@ -117,6 +117,41 @@ func (e *env) tap(b fyne.Tappable) { e.act(func() { test.Tap(b) }) }
 // enter presses Enter in an entry and waits.
 func (e *env) enter(en *entry) {
 	e.act(func() { en.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) })
+}
+
+// confirm taps the button named yes in the dialog on top, as the user
+// confirms, and waits; it fails the test when no dialog with that button
+// is open.
+func (e *env) confirm(yes string) {
+	e.t.Helper()
+	top := e.ui.win.Canvas().Overlays().Top()
+	if top == nil {
+		e.t.Fatal("no confirmation")
+	}
+	b := findButton(top, yes)
+	if b == nil {
+		e.t.Fatalf("the dialog has no %q button; it says %q", yes, texts(top))
+	}
+	e.tap(b)
+}
+
+// findButton returns the button labelled text in o's tree, or nil.
+func findButton(o fyne.CanvasObject, text string) *widget.Button {
+	switch x := o.(type) {
+	case *widget.Button:
+		if x.Text == text {
+			return x
+		}
+	case *widget.PopUp:
+		return findButton(x.Content, text)
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			if b := findButton(c, text); b != nil {
+				return b
+			}
+		}
+	}
+	return nil
 }
 
 // dialogOpen reports whether a dialog (a modal pop-up) is showing.
@@ -159,3 +194,63 @@ func (r *receiver) requests() []*http.Request {
 }
 
 func tableCell(row int) widget.TableCellID { return widget.TableCellID{Row: row} }
+
+// wait blocks until every background job of the window has finished.
+func (u *UI) wait() { u.bg.Wait() }
+
+// serialApp is the test app with fyne.Do serialised against env.act. The
+// test driver runs fyne.Do on the calling goroutine, so without the lock a
+// background result would touch the widgets while the test does, or while
+// another result does; on a real driver they all run on Fyne's goroutine.
+// It also keeps the last notification sent, for assertNotification.
+type serialApp struct {
+	fyne.App
+	drv  serialDriver
+	mu   sync.Mutex
+	note *fyne.Notification
+}
+
+type serialDriver struct {
+	fyne.Driver
+	mu *sync.Mutex
+}
+
+// newSerialApp wraps a and makes it the current app, which fyne.Do uses.
+func newSerialApp(a fyne.App) *serialApp {
+	s := &serialApp{App: a}
+	s.drv = serialDriver{Driver: a.Driver(), mu: &s.mu}
+	fyne.SetCurrentApp(s)
+	return s
+}
+
+func (s *serialApp) Driver() fyne.Driver { return s.drv }
+
+func (s *serialApp) SendNotification(n *fyne.Notification) {
+	s.note = n
+	s.App.SendNotification(n)
+}
+
+func (d serialDriver) DoFromGoroutine(f func(), wait bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.Driver.DoFromGoroutine(f, wait)
+}
+
+// assertNotification runs f and checks that it sent the notification n, or
+// none when n is nil, as fyne/test's AssertNotificationSent does for its
+// own app.
+func (e *env) assertNotification(n *fyne.Notification, f func()) {
+	e.t.Helper()
+	e.app.note = nil
+	f()
+	got := e.app.note
+	switch {
+	case n == nil && got != nil:
+		e.t.Errorf("notification sent: %q: %q", got.Title, got.Content)
+	case n == nil:
+	case got == nil:
+		e.t.Error("No notification sent")
+	case got.Title != n.Title || got.Content != n.Content:
+		e.t.Errorf("notification = %q: %q, want %q: %q", got.Title, got.Content, n.Title, n.Content)
+	}
+}

@@ -76,11 +76,11 @@ func (u *UI) ShowScreen(name string) {
 	}
 	switch name {
 	case ScreenTraffic:
-		u.traffic.ranges.SetSelected(trafficRanges[0].label)
+		u.traffic.showRange(0)
 	case ScreenTraffic7d:
-		u.traffic.ranges.SetSelected(trafficRanges[1].label)
+		u.traffic.showRange(1)
 	case ScreenTrafficBand:
-		u.traffic.ranges.SetSelected(trafficRanges[1].label)
+		u.traffic.showRange(1)
 		u.traffic.chart.pinHover(exampleNoon(time.Now()))
 	case ScreenWebhooks:
 		u.webhooks.selectExample()
@@ -89,10 +89,7 @@ func (u *UI) ShowScreen(name string) {
 	case ScreenAddWebhook:
 		u.webhooks.showFormExample()
 	case ScreenAddSite:
-		u.sites.onAdd()
-		if f := u.sites.form; f != nil && f.picker != nil {
-			f.picker.pickFirst = true
-		}
+		u.sites.showAddExample()
 	}
 }
 
@@ -137,4 +134,18 @@ func (s *webhooksScreen) showFormExample() {
 	s.form.url.SetText("https://hooks.example.com/plausible")
 	s.form.spike.SetChecked(true)
 	s.form.onSubmit()
+}
+
+// showRange shows the Traffic tab's range i of trafficRanges.
+func (s *trafficScreen) showRange(i int) {
+	s.ranges.SetSelected(trafficRanges[i].label)
+}
+
+// showAddExample opens the add-site dialog with the busiest site found in
+// ClickHouse that is not added yet picked.
+func (s *sitesScreen) showAddExample() {
+	s.onAdd()
+	if f := s.form; f != nil && f.picker != nil {
+		f.picker.pickFirst = true
+	}
 }

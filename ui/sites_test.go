@@ -39,13 +39,13 @@ func TestSites(t *testing.T) {
 	e.webhook(sites[0], "https://hooks.example.com/a")
 	e.refresh()
 	e.tap(s.remove)
-	if msg := e.ui.lastConfirm; msg == nil {
+	if !e.dialogOpen() {
 		t.Fatal("no confirmation")
 	}
 	if got := texts(e.ui.win.Canvas().Overlays().Top()); !strings.Contains(got, "also delete its 1 webhook") {
 		t.Fatalf("confirmation says %q", got)
 	}
-	e.act(e.ui.lastConfirm.Confirm)
+	e.confirm("Remove")
 	sites, _ = e.svc.Sites.FindSites(context.Background())
 	if len(sites) != 0 || len(e.webhooks()) != 0 {
 		t.Fatalf("after remove: %d sites, %d webhooks", len(sites), len(e.webhooks()))

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 
 	"github.com/hookwatch/hookwatch/core"
 )
@@ -31,7 +30,7 @@ func TestStatusBar(t *testing.T) {
 	now := time.Now().Truncate(time.Millisecond)
 	since := now.Add(-2 * time.Minute)
 	st := core.PollStatus{LastPollAt: now, ClickHouseOK: false, ClickHouseSince: since, ClickHouseError: "dial tcp 127.0.0.1:9000: connection refused"}
-	test.AssertNotificationSent(t, &fyne.Notification{
+	e.assertNotification(&fyne.Notification{
 		Title:   "hookwatch: ClickHouse unreachable",
 		Content: "No poll has reached ClickHouse since " + stamp(since, time.Now()) + ". Alerts wait until it is back. " + st.ClickHouseError,
 	}, func() {
@@ -44,5 +43,5 @@ func TestStatusBar(t *testing.T) {
 		t.Fatalf("status bar says %q", got)
 	}
 	// One notification per failing period.
-	test.AssertNotificationSent(t, nil, e.refresh)
+	e.assertNotification(nil, e.refresh)
 }

@@ -33,11 +33,7 @@ const historySite = 31
 func seedHistory(t *testing.T) seededHistory {
 	t.Helper()
 	srv, db := chtest.EventsDB(t)
-	src, err := clickhouse.Open(context.Background(), srv.DSN(db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { src.Close() })
+	src := chtest.Source(t, srv.DSN(db))
 	now, err := src.Now(context.Background())
 	if err != nil {
 		t.Fatal(err)

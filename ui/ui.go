@@ -11,56 +11,15 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
 	"github.com/hookwatch/hookwatch/core"
 )
-
-// Services are what the window reads and changes. Every field is required
-// except the function values, whose buttons are disabled when nil.
-type Services struct {
-	Sites      core.SiteService
-	Goals      core.GoalService
-	Webhooks   core.WebhookService
-	Deliveries core.DeliveryService
-	Triggers   core.TriggerStore // PollStatus and TrafficSamples, for the status bar and chart
-	Settings   core.SettingsService
-	History    core.HistoryReader // the sites' past, for the Traffic tab and the form's backtest; optional
-	Alerts     core.AlertLog      // the alerts sent, marked on the chart; optional
-	// Baselines, if set, tells the webhooks screen which anomaly rules
-	// are still learning their site's history.
-	Baselines core.BaselineStore
-
-	// SendTest performs one signed webhook.test attempt now and logs it.
-	SendTest func(ctx context.Context, webhookID int64) (*core.Delivery, *core.Attempt, error)
-	// TestConnection checks a ClickHouse DSN and returns the server version.
-	TestConnection func(ctx context.Context, dsn string) (string, error)
-	// ClickHouse, when set, gives the first run its connect form and the
-	// add dialogs the sites and goals found in ClickHouse.
-	ClickHouse core.ClickHouseService
-	// Wake asks the running engine to look for due deliveries now.
-	Wake func()
-
-	// Version and DBPath are shown in the status bar and settings.
-	Version, DBPath string
-	// ClickHouseInUse names the ClickHouse this run reads and where that
-	// came from (flag, environment, settings or default), password hidden.
-	ClickHouseInUse string
-	// EngineNote, when set, says why this window runs without its own
-	// engine (another process holds the database); the status bar shows it.
-	EngineNote string
-}
-
-// tickInterval is how often the status bar and the screens reload.
-const tickInterval = 2 * time.Second
 
 // UI is the main window and its screens.
 type UI struct {
@@ -94,20 +53,17 @@ type UI struct {
 	sel   selection
 
 	// bg counts the background jobs, so that tests can wait for them.
-	bg   sync.WaitGroup
-	doMu sync.Mutex
+	bg sync.WaitGroup
 	// loading serialises refresh loads so that results apply in order.
-	loading  sync.Mutex
-	inflight atomic.Int32
-	escapes  []*escapeEntry // the open dialogs' cancel functions, innermost last
-	// lastConfirm is the most recent confirmation dialog, for tests.
-	lastConfirm *dialog.ConfirmDialog
-	stopTick    chan struct{}
-	stopOnce    sync.Once
-	quitOnce    sync.Once
-	notifier    notifier
-	onQuit      func()
-	firstLoad   bool
+	loading   sync.Mutex
+	inflight  atomic.Int32
+	escapes   []*escapeEntry // the open dialogs' cancel functions, innermost last
+	stopTick  chan struct{}
+	stopOnce  sync.Once
+	quitOnce  sync.Once
+	notifier  notifier
+	onQuit    func()
+	firstLoad bool
 }
 
 type selection struct {
@@ -232,199 +188,3 @@ func (u *UI) shutdown(onQuit func()) {
 		}
 	})
 }
-
-// Refresh reloads every screen from the services in the background. It may
-// be called from any goroutine.
-func (u *UI) Refresh() {
-	u.inflight.Add(1)
-	u.goBG(func() {
-		defer u.inflight.Add(-1)
-		u.loading.Lock()
-		defer u.loading.Unlock()
-		sel := u.selection()
-		snap := u.load(u.ctx, sel)
-		u.do(func() { u.apply(sel, snap) })
-	})
-}
-
-// snapshot is everything one refresh read.
-type snapshot struct {
-	sites      []*core.Site
-	sitesErr   error
-	site       *core.Site
-	webhooks   []*core.Webhook // of the chosen site
-	allHooks   []*core.Webhook // of every site, for notifications
-	last       map[int64]*core.Delivery
-	goals      []*core.Goal
-	deliveries []*core.Delivery
-	total      int
-	detail     *core.Delivery
-	samples    []core.TrafficSample
-	status     core.PollStatus
-	stats      core.DeliveryStats
-	cooldown   string
-	baselines  map[core.BaselineKey]core.Baseline
-	err        error // the first load error, shown in the status bar
-}
-
-func (u *UI) load(ctx context.Context, sel selection) *snapshot {
-	s := &snapshot{}
-	keep := func(err error) {
-		if err != nil && s.err == nil && ctx.Err() == nil {
-			s.err = err
-		}
-	}
-	s.sites, s.sitesErr = u.svc.Sites.FindSites(ctx)
-	keep(s.sitesErr)
-	for _, site := range s.sites {
-		if site.ID == sel.siteID {
-			s.site = site
-		}
-	}
-	if s.site == nil && len(s.sites) > 0 {
-		s.site = s.sites[0]
-	}
-	var err error
-	s.allHooks, err = u.svc.Webhooks.FindWebhooks(ctx, core.WebhookFilter{})
-	keep(err)
-	s.last, err = u.svc.Deliveries.LastDeliveries(ctx)
-	keep(err)
-	if s.site != nil {
-		for _, w := range s.allHooks {
-			if w.SiteID == s.site.ID {
-				s.webhooks = append(s.webhooks, w)
-			}
-		}
-		s.goals, err = u.svc.Goals.FindGoals(ctx, core.GoalFilter{SiteID: s.site.ID})
-		keep(err)
-		s.deliveries, s.total, err = u.svc.Deliveries.FindDeliveries(ctx, core.DeliveryFilter{
-			SiteID: s.site.ID, State: sel.state, Limit: pageSize, Offset: sel.page * pageSize,
-		})
-		keep(err)
-		if sel.deliveryID != 0 {
-			s.detail, err = u.svc.Deliveries.FindDeliveryByID(ctx, sel.deliveryID)
-			if core.ErrorCode(err) != core.ENOTFOUND {
-				keep(err)
-			}
-		}
-		s.samples, err = u.svc.Triggers.TrafficSamples(ctx, s.site.ID, time.Now().Add(-trafficSpan))
-		keep(err)
-	}
-	s.status, err = u.svc.Triggers.PollStatus(ctx)
-	keep(err)
-	s.stats, err = u.svc.Deliveries.DeliveryStats(ctx)
-	keep(err)
-	if v, ok, err := u.svc.Settings.Setting(ctx, core.SettingCooldown); err == nil && ok {
-		s.cooldown = v
-	}
-	if u.svc.Baselines != nil {
-		s.baselines, err = u.svc.Baselines.Baselines(ctx)
-		keep(err)
-	}
-	return s
-}
-
-func (u *UI) apply(sel selection, s *snapshot) {
-	if u.ctx.Err() != nil {
-		return
-	}
-	if s.sitesErr != nil {
-		// Keep showing what was loaded last; the status bar says why
-		// it is not current.
-		u.status.apply(s)
-		return
-	}
-	if cur := u.selection(); cur.siteID != sel.siteID {
-		// The user chose another site while this load ran; a newer
-		// load is on its way with that site's data.
-		u.sites.apply(s)
-		u.status.apply(s)
-		return
-	}
-	switch {
-	case s.site == nil:
-		u.setSelection(func(x *selection) { *x = selection{} })
-	case s.site.ID != sel.siteID:
-		u.setSelection(func(x *selection) { *x = selection{siteID: s.site.ID} })
-		sel = u.selection()
-	}
-	u.sites.apply(s)
-	u.first.apply(s)
-	if s.site == nil || u.first.showsConnect() {
-		u.pages.Objects = []fyne.CanvasObject{u.emptyView}
-	} else {
-		u.siteTitle.SetText(s.site.Domain + "   ·   Plausible site_id " + itoa(int64(s.site.PlausibleID)))
-		u.pages.Objects = []fyne.CanvasObject{u.siteView}
-	}
-	u.pages.Refresh()
-	u.webhooks.apply(s)
-	u.goals.apply(s)
-	u.deliveries.apply(sel, s)
-	u.traffic.apply(s)
-	u.status.apply(s)
-	u.notifier.check(u.app, s, u.firstLoad)
-	u.firstLoad = false
-}
-
-func (u *UI) selection() selection {
-	u.selMu.Lock()
-	defer u.selMu.Unlock()
-	return u.sel
-}
-
-func (u *UI) setSelection(f func(*selection)) {
-	u.selMu.Lock()
-	f(&u.sel)
-	u.selMu.Unlock()
-}
-
-// goBG runs f in a goroutine counted by u.bg.
-func (u *UI) goBG(f func()) {
-	u.bg.Add(1)
-	go func() {
-		defer u.bg.Done()
-		f()
-	}()
-}
-
-// run does work in the background and then calls done with its error on
-// Fyne's goroutine.
-func (u *UI) run(work func(ctx context.Context) error, done func(error)) {
-	u.goBG(func() {
-		err := work(u.ctx)
-		u.do(func() { done(err) })
-	})
-}
-
-// do runs f on Fyne's goroutine. The lock changes nothing there, where
-// calls run one at a time anyway; it serialises them under the test
-// driver, which runs them on the calling goroutine.
-func (u *UI) do(f func()) {
-	fyne.Do(func() {
-		u.doMu.Lock()
-		defer u.doMu.Unlock()
-		f()
-	})
-}
-
-// wait blocks until every background job has finished; for tests.
-func (u *UI) wait() { u.bg.Wait() }
-
-func (u *UI) startTicker() {
-	u.goBG(func() {
-		t := time.NewTicker(tickInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-u.stopTick:
-				return
-			case <-t.C:
-				if u.inflight.Load() == 0 {
-					u.Refresh()
-				}
-			}
-		}
-	})
-}
-
-func (u *UI) stopTicker() { u.stopOnce.Do(func() { close(u.stopTick) }) }

@@ -317,7 +317,7 @@ func TestDisabledWebhookShowsWhyAndNotifies(t *testing.T) {
 	w := e.webhook(site, "https://hooks.example.com/a")
 	e.refresh()
 	reason := "endpoint answered 410 Gone at 2026-01-01T00:00:00Z"
-	test.AssertNotificationSent(t, &fyne.Notification{
+	e.assertNotification(&fyne.Notification{
 		Title:   "hookwatch: webhook disabled",
 		Content: "https://hooks.example.com/a (example.com) was disabled: " + reason,
 	}, func() {
@@ -330,7 +330,7 @@ func TestDisabledWebhookShowsWhyAndNotifies(t *testing.T) {
 		t.Fatalf("status column = %q", got)
 	}
 	// Once per occurrence: the next refresh says nothing.
-	test.AssertNotificationSent(t, nil, e.refresh)
+	e.assertNotification(nil, e.refresh)
 }
 
 func TestRotateSecret(t *testing.T) {
@@ -340,7 +340,7 @@ func TestRotateSecret(t *testing.T) {
 	e.refresh()
 	e.ui.webhooks.table.Select(tableCell(0))
 	e.tap(e.ui.webhooks.rotate)
-	e.act(e.ui.lastConfirm.Confirm)
+	e.confirm("Rotate")
 	got, _ := e.svc.Webhooks.FindWebhookByID(context.Background(), w.ID)
 	if got.Secret == w.Secret || got.PrevSecret != w.Secret {
 		t.Fatal("secret not rotated with the old one kept signing")

@@ -20,9 +20,10 @@ func (rn *run) anomalyTargets() []target {
 	}
 	poll, ok := rn.get(bench, "ms/poll")
 	fixed, fok := rn.get(bench, "threshold-ms")
-	t := judge("Steady poll with a spike and a drop anomaly rule per site, 1,000 sites (core/poll)", 100*poll/fixed, ok && fok && fixed > 0,
-		"% of the same poll with thresholds", true, 125, "≤ 125 % (no slower, within a loaded machine's noise)",
-		fmt.Sprintf("%s ms: the same poll with fixed thresholds, polled in turns with it", num(fixed)))
+	t := check{what: "Steady poll with a spike and a drop anomaly rule per site, 1,000 sites (core/poll)",
+		value: 100 * poll / fixed, ok: ok && fok && fixed > 0, unit: "% of the same poll with thresholds", atMost: true, limit: 125,
+		goal:     "≤ 125 % (no slower, within a loaded machine's noise)",
+		baseline: fmt.Sprintf("%s ms: the same poll with fixed thresholds, polled in turns with it", num(fixed))}.judge()
 	if ok && fok {
 		t.measured = fmt.Sprintf("%s ms = %s %% of the threshold poll", num(poll), num(100*poll/fixed))
 	}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/hookwatch/hookwatch/core"
+	"github.com/hookwatch/hookwatch/internal/testutil"
 	"github.com/hookwatch/hookwatch/storage/clickhouse/chtest"
 	"github.com/hookwatch/hookwatch/storage/sqlite"
 )
@@ -399,9 +400,7 @@ func benchStore(tb testing.TB, path string, sites, hooks int, goals bool, url fu
 			tb.Fatal(err)
 		}
 		if goals {
-			if err := gs.CreateGoal(ctx, &core.Goal{SiteID: s.ID, EventName: "Signup"}); err != nil {
-				tb.Fatal(err)
-			}
+			testutil.Goal(tb, gs, &core.Goal{SiteID: s.ID, EventName: "Signup"})
 		}
 		for h := range hooks {
 			w := &core.Webhook{SiteID: s.ID, URL: url(i, h), AllowPrivate: true, Enabled: true, Events: []core.EventType{core.EventGoal}}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hookwatch/hookwatch/core"
+	"github.com/hookwatch/hookwatch/internal/testutil"
 	"github.com/hookwatch/hookwatch/storage/clickhouse/chtest"
 )
 
@@ -45,17 +46,15 @@ func startMain(t *testing.T, flagDSN string) *Main {
 // waitStatus waits, generously, until the saved poll status satisfies ok.
 func waitStatus(t *testing.T, m *Main, ok func(core.PollStatus) bool) core.PollStatus {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		st, err := m.Triggers.PollStatus(context.Background())
-		if err == nil && ok(st) {
-			return st
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("poll status still %+v (err %v)", st, err)
-		}
-		time.Sleep(50 * time.Millisecond)
+	var st core.PollStatus
+	var err error
+	if !testutil.Poll(60*time.Second, func() bool {
+		st, err = m.Triggers.PollStatus(context.Background())
+		return err == nil && ok(st)
+	}) {
+		t.Fatalf("poll status still %+v (err %v)", st, err)
 	}
+	return st
 }
 
 func TestSaveClickHouseDSN(t *testing.T) {

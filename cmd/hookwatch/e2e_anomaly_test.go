@@ -99,7 +99,7 @@ func TestAnomalyEndToEnd(t *testing.T) {
 	}
 	t.Logf("seeded 4 weeks of traffic in %v", time.Since(seedStart).Round(time.Millisecond))
 
-	rc := newReceiver(t)
+	rc := newReceiver(t, nil)
 	db := filepath.Join(t.TempDir(), "hw.db")
 	// burst.example's burst: 30 more visitors in one bucket of a past night.
 	pastBurst := center.Add(-49 * time.Hour)

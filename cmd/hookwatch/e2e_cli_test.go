@@ -81,13 +81,12 @@ func TestNoGUIBuild(t *testing.T) {
 }
 
 func TestWebhookTestCommand(t *testing.T) {
-	rc := newReceiver(t)
-	rc.status = func(r *http.Request) int {
+	rc := newReceiver(t, answer(func(r *http.Request) int {
 		if strings.HasSuffix(r.URL.Path, "/broken") {
 			return 500
 		}
 		return 200
-	}
+	}))
 	db := filepath.Join(t.TempDir(), "hw.db")
 	mustBin(t, db, "site", "add", "example.com", "--site-id", "1")
 	ok := rc.addWebhook(t, db, "example.com", "/ok")
@@ -153,14 +152,13 @@ func enqueue(t *testing.T, db string, webhookID int64, n int, prefix string) {
 
 func TestCrashRecovery(t *testing.T) {
 	t.Run("SIGKILL mid-delivery loses nothing and keeps each webhook-id", func(t *testing.T) {
-		rc := newReceiver(t)
 		var slow sync.Mutex
-		rc.status = func(r *http.Request) int {
+		rc := newReceiver(t, answer(func(r *http.Request) int {
 			slow.Lock() // serialise, so the kill lands with work in flight
 			time.Sleep(20 * time.Millisecond)
 			slow.Unlock()
 			return 200
-		}
+		}))
 		db := filepath.Join(t.TempDir(), "hw.db")
 		mustBin(t, db, "site", "add", "example.com", "--site-id", "1")
 		const n = 300
@@ -202,7 +200,7 @@ func TestCrashRecovery(t *testing.T) {
 
 func TestRedeliverCommand(t *testing.T) {
 	t.Run("a running engine resends with the same webhook-id within seconds", func(t *testing.T) {
-		rc := newReceiver(t)
+		rc := newReceiver(t, nil)
 		db := filepath.Join(t.TempDir(), "hw.db")
 		mustBin(t, db, "site", "add", "example.com", "--site-id", "1")
 		id := rc.addWebhook(t, db, "example.com", "/r")

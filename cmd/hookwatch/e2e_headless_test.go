@@ -84,7 +84,7 @@ func waitPolls(t *testing.T, db string, n int) {
 func TestHeadlessEndToEnd(t *testing.T) {
 	srv, chdb := chtest.EventsDB(t)
 	seed := &seeder{t: t, srv: srv, db: chdb}
-	rc := newReceiver(t)
+	rc := newReceiver(t, nil)
 	db := filepath.Join(t.TempDir(), "hw.db")
 	mustBin(t, db, "site", "add", "shop.example", "--site-id", "1")
 	mustBin(t, db, "site", "add", "quiet.example", "--site-id", "2")
@@ -188,7 +188,7 @@ func TestHeadlessRestart(t *testing.T) {
 	t.Run("a restart during steady goal traffic loses and doubles nothing", func(t *testing.T) {
 		srv, chdb := chtest.EventsDB(t)
 		seed := &seeder{t: t, srv: srv, db: chdb}
-		rc := newReceiver(t)
+		rc := newReceiver(t, nil)
 		db := filepath.Join(t.TempDir(), "hw.db")
 		mustBin(t, db, "site", "add", "shop.example", "--site-id", "1")
 		mustBin(t, db, "goal", "add", "shop.example", "--event", "Purchase")
@@ -238,7 +238,7 @@ func TestHeadlessClickHouseOutage(t *testing.T) {
 			t.Fatal(err)
 		}
 		seed := &seeder{t: t, srv: srv, db: "plausible_events_db"}
-		rc := newReceiver(t)
+		rc := newReceiver(t, nil)
 		db := filepath.Join(t.TempDir(), "hw.db")
 		mustBin(t, db, "site", "add", "shop.example", "--site-id", "1")
 		mustBin(t, db, "goal", "add", "shop.example", "--event", "Signup")

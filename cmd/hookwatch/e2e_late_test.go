@@ -72,7 +72,7 @@ func watchedFor(t *testing.T, db string, ago time.Duration) {
 func TestHeadlessLateCompletions(t *testing.T) {
 	srv, chdb := chtest.EventsDB(t)
 	seed := &seeder{t: t, srv: srv, db: chdb}
-	rc := newReceiver(t)
+	rc := newReceiver(t, nil)
 	db := filepath.Join(t.TempDir(), "hw.db")
 	mustBin(t, db, "site", "add", "shop.example", "--site-id", "1")
 	mustBin(t, db, "goal", "add", "shop.example", "--event", "Purchase")

@@ -73,7 +73,7 @@ func get(t *testing.T, url string) (int, string) {
 func TestListen(t *testing.T) {
 	t.Run("serves healthz and Prometheus metrics for polls, deliveries and attempts", func(t *testing.T) {
 		srv, chdb := chtest.EventsDB(t)
-		rc := newReceiver(t)
+		rc := newReceiver(t, nil)
 		db := filepath.Join(t.TempDir(), "hw.db")
 		mustBin(t, db, "site", "add", "example.com", "--site-id", "1")
 		id := rc.addWebhook(t, db, "example.com", "/m")

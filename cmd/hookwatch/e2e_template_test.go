@@ -24,7 +24,7 @@ func TestTemplateWebhookCLI(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "hw.db")
 	mustBin(t, db, "site", "add", "example.com", "--site-id", "1")
-	rc := newReceiver(t)
+	rc := newReceiver(t, nil)
 	tpl := writeFile(t, "body.tmpl", `{
   "event": {{json .type}},
   "text": {{json (sentence .)}},

@@ -2,11 +2,8 @@ package main
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
@@ -70,138 +67,9 @@ func requireRetryFlags(t *testing.T) {
 	}
 }
 
-// hit is one request as a fault receiver saw it, and what it answered.
-type hit struct {
-	received
-	N        int  // this webhook-id's request number, from 1
-	Answered int  // the status sent; 0 when none was (hung up, reset)
-	Gone     bool // the client hung up before the handler finished
-	Written  int64
-}
-
-// faultReceiver is a loopback endpoint that misbehaves as its behave says,
-// per request, and records every request with what it answered. It checks
-// each signature with verifySpec, the suite's own reading of the spec.
-type faultReceiver struct {
-	*httptest.Server
-	mu       sync.Mutex
-	hits     []*hit
-	perID    map[string]int
-	secrets  map[string][]byte
-	badSigs  int
-	inflight int
-	maxBusy  int // the most requests in flight at once
-	behave   behavior
-}
-
-// behavior answers request number n (from 1) of its webhook-id. It returns
-// the status it sent (0 for none) and how many body bytes it wrote.
-type behavior func(n int, w http.ResponseWriter, r *http.Request) (status int, written int64)
-
-// newFaultReceiver starts a receiver; a nil behave answers 200.
-func newFaultReceiver(t *testing.T, behave behavior) *faultReceiver {
-	rc := &faultReceiver{perID: map[string]int{}, secrets: map[string][]byte{}, behave: behave}
-	rc.Server = httptest.NewServer(http.HandlerFunc(rc.serve))
-	t.Cleanup(rc.Close)
-	return rc
-}
-
-func (rc *faultReceiver) serve(w http.ResponseWriter, r *http.Request) {
-	h := &hit{received: readReceived(r)}
-	rc.mu.Lock()
-	if key, ok := rc.secrets[r.URL.Path]; !ok || !verifySpec(key, h.received) {
-		rc.badSigs++
-	}
-	rc.perID[h.MsgID]++
-	h.N = rc.perID[h.MsgID]
-	rc.hits = append(rc.hits, h)
-	rc.inflight++
-	rc.maxBusy = max(rc.maxBusy, rc.inflight)
-	behave := rc.behave
-	rc.mu.Unlock()
-
-	status, written := http.StatusOK, int64(0)
-	if behave != nil {
-		status, written = behave(h.N, w, r)
-	} else {
-		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"received":%q}`, h.MsgID)
-	}
-	gone := r.Context().Err() != nil
-	rc.mu.Lock()
-	h.Answered, h.Gone, h.Written = status, gone, written
-	rc.inflight--
-	rc.mu.Unlock()
-}
-
-// all returns copies of the hits so far.
-func (rc *faultReceiver) all() []hit {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	out := make([]hit, len(rc.hits))
-	for i, h := range rc.hits {
-		out[i] = *h
-	}
-	return out
-}
-
-func (rc *faultReceiver) count() int {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return len(rc.hits)
-}
-
-func (rc *faultReceiver) busy() int {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return rc.inflight
-}
-
-func (rc *faultReceiver) mostBusy() int {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return rc.maxBusy
-}
-
-// waitIdle waits until no handler is running, so that every hit records
-// what it answered: the engine may commit an outcome while the handler
-// still trickles or sleeps after the client hung up.
-func (rc *faultReceiver) waitIdle(t *testing.T) {
-	t.Helper()
-	eventually(t, 30*time.Second, "the receiver to finish every request", func() bool { return rc.busy() == 0 })
-}
-
-func (rc *faultReceiver) badSignatures() int {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return rc.badSigs
-}
-
-// addWebhook adds a webhook on path through the CLI and keeps its secret to
-// verify the requests to path.
-func (rc *faultReceiver) addWebhook(t *testing.T, db, site, path string) int64 {
-	t.Helper()
-	out := mustBin(t, db, "webhook", "add", site, rc.URL+path, "--allow-private", "--json")
-	var w struct {
-		ID     int64  `json:"id"`
-		Secret string `json:"secret"`
-	}
-	if err := json.Unmarshal([]byte(out), &w); err != nil {
-		t.Fatalf("%v in %s", err, out)
-	}
-	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(w.Secret, core.SecretPrefix))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc.mu.Lock()
-	rc.secrets[path] = key
-	rc.mu.Unlock()
-	return w.ID
-}
-
 // faultDB is a fresh database with one site and webhooks on rc, each with
 // perHook deliveries already in the outbox; it returns the database path.
-func faultDB(t *testing.T, db string, rc *faultReceiver, hooks, perHook int) string {
+func faultDB(t *testing.T, db string, rc *receiver, hooks, perHook int) string {
 	t.Helper()
 	mustBin(t, db, "site", "add", "example.com", "--site-id", "1")
 	for i := 0; i < hooks; i++ {

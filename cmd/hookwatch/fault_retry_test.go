@@ -30,7 +30,7 @@ func inProcessRetries(e *engine) map[int64][]int {
 
 func TestFaultInProcessRetries(t *testing.T) {
 	t.Run("a reset, then a 503, then a 200 within seconds, all in process and each logged in order", func(t *testing.T) {
-		rc := newFaultReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
+		rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
 			switch n {
 			case 1:
 				hijackReset(w)
@@ -44,10 +44,10 @@ func TestFaultInProcessRetries(t *testing.T) {
 		db := faultDB(t, filepath.Join(t.TempDir(), "hw.db"), rc, 2, 5)
 		e := startEngine(t, db, faultEngineArgs(t, "--log-level", "debug")...)
 		waitSucceeded(t, db, 10, 30*time.Second)
-		ds := invariants{want: 10, statuses: []int{0, 503, 200}}.check(t, db, rc.all(), rc.badSignatures())
+		ds := invariants{want: 10, statuses: []int{0, 503, 200}}.check(t, db, rc.allHits(), rc.badSignatures())
 		inProcess := inProcessRetries(e)
 		byID := map[string][]hit{}
-		for _, h := range rc.all() {
+		for _, h := range rc.allHits() {
 			byID[h.MsgID] = append(byID[h.MsgID], h)
 		}
 		for _, d := range ds {
@@ -96,8 +96,8 @@ func TestFaultDeadEndpoint(t *testing.T) {
 		{"refuses connections", nil, closedPortURL},
 	} {
 		t.Run("a healthy endpoint's deliveries keep their latency beside a dead one that "+dead.name, func(t *testing.T) {
-			healthy := newFaultReceiver(t, nil)
-			bad := newFaultReceiver(t, dead.serve)
+			healthy := newReceiver(t, nil)
+			bad := newReceiver(t, dead.serve)
 			db := filepath.Join(t.TempDir(), "hw.db")
 			mustBin(t, db, "site", "add", "example.com", "--site-id", "1")
 			goodID := healthy.addWebhook(t, db, "example.com", "/ok")
@@ -116,7 +116,7 @@ func TestFaultDeadEndpoint(t *testing.T) {
 					at := time.Now()
 					enqueue(t, db, goodID, 1, fmt.Sprintf("%s-%d", prefix, i))
 					eventually(t, 2*timeout, "a healthy delivery", func() bool { return healthy.count() > before })
-					out = append(out, healthy.all()[before].At.Sub(at))
+					out = append(out, healthy.allHits()[before].At.Sub(at))
 				}
 				return out
 			}
@@ -158,7 +158,7 @@ func closedPortURL(t *testing.T) string {
 
 func TestFaultSIGKILLInProcessWait(t *testing.T) {
 	t.Run("a SIGKILL while retries wait in process loses nothing and keeps each webhook-id", func(t *testing.T) {
-		rc := newFaultReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
+		rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
 			if n == 1 {
 				w.WriteHeader(http.StatusServiceUnavailable)
 				return http.StatusServiceUnavailable, 0
@@ -185,8 +185,8 @@ func TestFaultSIGKILLInProcessWait(t *testing.T) {
 		}
 		e = startEngine(t, db, args...)
 		waitSucceeded(t, db, hooks*perHook, 60*time.Second)
-		invariants{want: hooks * perHook, statuses: []int{503, 200}}.check(t, db, rc.all(), rc.badSignatures())
-		for _, h := range rc.all() {
+		invariants{want: hooks * perHook, statuses: []int{503, 200}}.check(t, db, rc.allHits(), rc.badSignatures())
+		for _, h := range rc.allHits() {
 			if h.N == 2 && h.At.Sub(killedAt) < 0 {
 				t.Errorf("%s: retried before the kill", h.MsgID)
 			}

@@ -33,7 +33,7 @@ import (
 
 // faultRun puts hooks×perHook deliveries for rc in a fresh outbox, starts
 // the engine and waits until every delivery has succeeded.
-func faultRun(t *testing.T, rc *faultReceiver, hooks, perHook int) (string, *engine) {
+func faultRun(t *testing.T, rc *receiver, hooks, perHook int) (string, *engine) {
 	t.Helper()
 	db := faultDB(t, filepath.Join(t.TempDir(), "hw.db"), rc, hooks, perHook)
 	e := startEngine(t, db, faultEngineArgs(t)...)
@@ -61,7 +61,7 @@ func hijackReset(w http.ResponseWriter) {
 
 func TestFaultReceiver500s(t *testing.T) {
 	t.Run("three 500s then a 200: each delivery succeeds on its 4th attempt with all 4 logged", func(t *testing.T) {
-		rc := newFaultReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
+		rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
 			if n <= 3 {
 				http.Error(w, "upstream broke", http.StatusInternalServerError)
 				return http.StatusInternalServerError, 0
@@ -69,7 +69,7 @@ func TestFaultReceiver500s(t *testing.T) {
 			return ok200(w)
 		})
 		db, e := faultRun(t, rc, 2, 5)
-		ds := invariants{want: 10, statuses: []int{500, 500, 500, 200}}.check(t, db, rc.all(), rc.badSignatures())
+		ds := invariants{want: 10, statuses: []int{500, 500, 500, 200}}.check(t, db, rc.allHits(), rc.badSignatures())
 		for _, d := range ds {
 			if len(d.Attempts) == 4 && !strings.Contains(d.Attempts[0].ResponseBody, "upstream broke") {
 				t.Errorf("delivery %d: the 500's body was not logged: %q", d.ID, d.Attempts[0].ResponseBody)
@@ -81,7 +81,7 @@ func TestFaultReceiver500s(t *testing.T) {
 
 func TestFaultReceiver429(t *testing.T) {
 	t.Run("429 with Retry-After: 1 is retried no sooner than a second later, not on the 300ms schedule", func(t *testing.T) {
-		rc := newFaultReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
+		rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
 			if n == 1 {
 				w.Header().Set("Retry-After", "1")
 				w.WriteHeader(http.StatusTooManyRequests)
@@ -90,9 +90,9 @@ func TestFaultReceiver429(t *testing.T) {
 			return ok200(w)
 		})
 		db, e := faultRun(t, rc, 1, 5)
-		ds := invariants{want: 5, statuses: []int{429, 200}}.check(t, db, rc.all(), rc.badSignatures())
+		ds := invariants{want: 5, statuses: []int{429, 200}}.check(t, db, rc.allHits(), rc.badSignatures())
 		byID := map[string][]hit{}
-		for _, h := range rc.all() {
+		for _, h := range rc.allHits() {
 			byID[h.MsgID] = append(byID[h.MsgID], h)
 		}
 		for _, d := range ds {
@@ -115,7 +115,7 @@ func TestFaultReceiver429(t *testing.T) {
 
 func TestFaultReceiverHangs(t *testing.T) {
 	t.Run("a receiver hanging past the request timeout is cut off, logged as a timeout and retried", func(t *testing.T) {
-		rc := newFaultReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
+		rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
 			if n == 1 {
 				select {
 				case <-r.Context().Done():
@@ -126,7 +126,7 @@ func TestFaultReceiverHangs(t *testing.T) {
 			return ok200(w)
 		})
 		db, e := faultRun(t, rc, 1, 5)
-		ds := invariants{want: 5, statuses: []int{0, 200}}.check(t, db, rc.all(), rc.badSignatures())
+		ds := invariants{want: 5, statuses: []int{0, 200}}.check(t, db, rc.allHits(), rc.badSignatures())
 		for _, d := range ds {
 			if len(d.Attempts) != 2 {
 				continue
@@ -139,7 +139,7 @@ func TestFaultReceiverHangs(t *testing.T) {
 				t.Errorf("delivery %d: hung attempt logged %.0f ms; it cannot have ended before the %s timeout", d.ID, a.DurationMS, faultTimeout)
 			}
 		}
-		for _, h := range rc.all() {
+		for _, h := range rc.allHits() {
 			if h.N == 1 && !h.Gone {
 				t.Errorf("%s: the receiver hung for 15s without hookwatch hanging up", h.MsgID)
 			}
@@ -150,7 +150,7 @@ func TestFaultReceiverHangs(t *testing.T) {
 
 func TestFaultReceiverResets(t *testing.T) {
 	t.Run("two connection resets then a 200: both resets are logged as failed attempts", func(t *testing.T) {
-		rc := newFaultReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
+		rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
 			if n <= 2 {
 				hijackReset(w)
 				return 0, 0
@@ -158,7 +158,7 @@ func TestFaultReceiverResets(t *testing.T) {
 			return ok200(w)
 		})
 		db, e := faultRun(t, rc, 2, 4)
-		ds := invariants{want: 8, statuses: []int{0, 0, 200}}.check(t, db, rc.all(), rc.badSignatures())
+		ds := invariants{want: 8, statuses: []int{0, 0, 200}}.check(t, db, rc.allHits(), rc.badSignatures())
 		for _, d := range ds {
 			for _, a := range d.Attempts {
 				if a.StatusCode == 0 && a.Error == "" {
@@ -173,7 +173,7 @@ func TestFaultReceiverResets(t *testing.T) {
 func TestFaultReceiverTrickles(t *testing.T) {
 	const trickle = "abcdefghijklmnopq" // 17 bytes, 200 ms apart: 3.4 s
 	t.Run("a 200 whose body trickles past the timeout counts as delivered, with the cut-off logged", func(t *testing.T) {
-		rc := newFaultReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
+		rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
 			w.WriteHeader(http.StatusOK)
 			var written int64
 			for i := 0; i < len(trickle) && r.Context().Err() == nil; i++ {
@@ -189,7 +189,7 @@ func TestFaultReceiverTrickles(t *testing.T) {
 		db, e := faultRun(t, rc, 1, 3)
 		// The 200 status is the receiver's acceptance; the body after it
 		// is only logged, so a slow body is not a reason to send again.
-		ds := invariants{want: 3, statuses: []int{200}}.check(t, db, rc.all(), rc.badSignatures())
+		ds := invariants{want: 3, statuses: []int{200}}.check(t, db, rc.allHits(), rc.badSignatures())
 		for _, d := range ds {
 			if len(d.Attempts) != 1 {
 				continue
@@ -199,7 +199,7 @@ func TestFaultReceiverTrickles(t *testing.T) {
 				t.Errorf("delivery %d: logged body %q, error %q; want a cut-off prefix of %q and the read error", d.ID, a.ResponseBody, a.Error, trickle)
 			}
 		}
-		for _, h := range rc.all() {
+		for _, h := range rc.allHits() {
 			if h.Written >= int64(len(trickle)) {
 				t.Errorf("%s: the whole trickle was read, %d bytes; the timeout should have cut it off", h.MsgID, h.Written)
 			}
@@ -208,7 +208,7 @@ func TestFaultReceiverTrickles(t *testing.T) {
 	})
 	t.Run("a status line trickling past the timeout is a failed attempt, retried until a 200", func(t *testing.T) {
 		const status = "HTTP/1.1 200 OK\r\n"
-		rc := newFaultReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
+		rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
 			if n > 1 {
 				return ok200(w)
 			}
@@ -228,7 +228,7 @@ func TestFaultReceiverTrickles(t *testing.T) {
 			return 0, written
 		})
 		db, e := faultRun(t, rc, 1, 3)
-		ds := invariants{want: 3, statuses: []int{0, 200}}.check(t, db, rc.all(), rc.badSignatures())
+		ds := invariants{want: 3, statuses: []int{0, 200}}.check(t, db, rc.allHits(), rc.badSignatures())
 		for _, d := range ds {
 			if len(d.Attempts) == 2 && !strings.Contains(d.Attempts[0].Error, "Timeout") && !strings.Contains(d.Attempts[0].Error, "deadline exceeded") {
 				t.Errorf("delivery %d: trickled attempt logged error %q, want a timeout", d.ID, d.Attempts[0].Error)
@@ -242,7 +242,7 @@ func TestFaultReceiverHugeBody(t *testing.T) {
 	t.Run("50 MiB answers are cut at 4 KiB in the log and never held in memory", func(t *testing.T) {
 		const huge = 50 << 20
 		chunk := bytes.Repeat([]byte("x"), 32<<10)
-		rc := newFaultReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
+		rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
 			status := http.StatusOK
 			if n == 1 {
 				status = http.StatusInternalServerError
@@ -260,7 +260,7 @@ func TestFaultReceiverHugeBody(t *testing.T) {
 		})
 		db, e := faultRun(t, rc, 2, 2)
 		rss := peakRSS(t, e.cmd.Process.Pid)
-		ds := invariants{want: 4, statuses: []int{500, 200}}.check(t, db, rc.all(), rc.badSignatures())
+		ds := invariants{want: 4, statuses: []int{500, 200}}.check(t, db, rc.allHits(), rc.badSignatures())
 		for _, d := range ds {
 			for _, a := range d.Attempts {
 				if len(a.ResponseBody) != 4096 || strings.Trim(a.ResponseBody, "x") != "" {
@@ -268,7 +268,7 @@ func TestFaultReceiverHugeBody(t *testing.T) {
 				}
 			}
 		}
-		for _, h := range rc.all() {
+		for _, h := range rc.allHits() {
 			if h.Written >= huge {
 				t.Errorf("%s: all %d MiB were read; the rest of a big answer should be dropped with its connection", h.MsgID, huge>>20)
 			}
@@ -289,7 +289,7 @@ func TestFaultReceiverRedirects(t *testing.T) {
 		// 169.254.169.254 would make a regression send traffic off the
 		// machine; the engine follows no redirect whatever the address,
 		// and the classifier's verdict on such addresses is tested in core.
-		other := newFaultReceiver(t, nil)
+		other := newReceiver(t, nil)
 		loopback := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
 		targets := []struct {
 			code int
@@ -302,7 +302,7 @@ func TestFaultReceiverRedirects(t *testing.T) {
 		}
 		// Each delivery's first request gets the next 3xx in turn.
 		var next atomic.Int32
-		rc := newFaultReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
+		rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
 			if n > 1 {
 				return ok200(w)
 			}
@@ -312,7 +312,7 @@ func TestFaultReceiverRedirects(t *testing.T) {
 			return tg.code, 0
 		})
 		db, e := faultRun(t, rc, 1, len(targets))
-		ds := invariants{want: len(targets)}.check(t, db, rc.all(), rc.badSignatures())
+		ds := invariants{want: len(targets)}.check(t, db, rc.allHits(), rc.badSignatures())
 		codes := map[int]bool{}
 		for _, d := range ds {
 			if len(d.Attempts) != 2 {
@@ -347,7 +347,7 @@ func TestFaultClickHouseRestart(t *testing.T) {
 		}
 		seed := &seeder{t: t, srv: srv, db: "plausible_events_db"}
 		// A flaky receiver too: the first request of each event fails.
-		rc := newFaultReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
+		rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
 			if n == 1 {
 				w.WriteHeader(http.StatusServiceUnavailable)
 				return http.StatusServiceUnavailable, 0
@@ -388,9 +388,9 @@ func TestFaultClickHouseRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		flow(5)
-		eventually(t, 60*time.Second, fmt.Sprintf("%d completions", inserted), func() bool { return goalCompletions(rc.all()) >= inserted })
+		eventually(t, 60*time.Second, fmt.Sprintf("%d completions", inserted), func() bool { return goalCompletions(rc.allHits()) >= inserted })
 		waitPolls(t, db, 3)
-		if got := goalCompletions(rc.all()); got != inserted {
+		if got := goalCompletions(rc.allHits()); got != inserted {
 			t.Errorf("the receiver counted %d completions, %d were inserted", got, inserted)
 		}
 		st := statusJSON(t, db)
@@ -400,7 +400,7 @@ func TestFaultClickHouseRestart(t *testing.T) {
 		n := st.Deliveries["succeeded"]
 		waitSucceeded(t, db, n, 20*time.Second)
 		rc.waitIdle(t)
-		invariants{want: n, statuses: []int{503, 200}}.check(t, db, rc.all(), rc.badSignatures())
+		invariants{want: n, statuses: []int{503, 200}}.check(t, db, rc.allHits(), rc.badSignatures())
 		survive(t, e)
 	})
 }
@@ -430,7 +430,7 @@ func goalCompletions(hits []hit) int {
 
 func TestFaultSIGKILL(t *testing.T) {
 	t.Run("two SIGKILLs mid-delivery to a flaky receiver lose nothing and log every attempt but the cut-off ones", func(t *testing.T) {
-		rc := newFaultReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
+		rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
 			time.Sleep(100 * time.Millisecond) // so that kills land mid-request
 			if n == 1 {
 				w.WriteHeader(http.StatusBadGateway)
@@ -459,7 +459,7 @@ func TestFaultSIGKILL(t *testing.T) {
 		}
 		waitSucceeded(t, db, hooks*perHook, 60*time.Second)
 		rc.waitIdle(t)
-		hits := rc.all()
+		hits := rc.allHits()
 		ds := invariants{want: hooks * perHook, unlogged: 2}.check(t, db, hits, rc.badSignatures())
 		logged := 0
 		for _, d := range ds {
@@ -490,7 +490,7 @@ func TestFaultDiskFull(t *testing.T) {
 
 		var full atomic.Bool
 		var healthy atomic.Bool
-		rc := newFaultReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
+		rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) (int, int64) {
 			if !healthy.Load() {
 				w.WriteHeader(http.StatusInternalServerError)
 				return http.StatusInternalServerError, 0
@@ -539,7 +539,7 @@ func TestFaultDiskFull(t *testing.T) {
 		fullMu.Unlock()
 		waitSucceeded(t, db, 5, 30*time.Second)
 		rc.waitIdle(t)
-		hits := rc.all()
+		hits := rc.allHits()
 		inv := invariants{want: 5, unloggedWhile: func(h hit) bool {
 			fullMu.Lock()
 			defer fullMu.Unlock()

@@ -23,12 +23,21 @@ import (
 // is captured: a background refresh and a few frames.
 const screenshotSettle = 2 * time.Second
 
+// screens is what a screenshot run needs of the window: ui.UI's screen
+// drivers, so that the capture code sees no more of the window than that.
+type screens interface {
+	ShowScreen(name string)
+	Loading() bool
+	Window() fyne.Window
+	Quit()
+}
+
 // startScreenshots, when --screenshots names a folder, captures every
 // screen of the running window into it once the delay has passed, writing
 // <screen>.png each, and then quits the window. It is for `make
 // screenshots`; the caller must run the window and then call the returned
 // function for the outcome.
-func (c *cli) startScreenshots(u *ui.UI, logger *slog.Logger) (func() error, error) {
+func (c *cli) startScreenshots(u screens, logger *slog.Logger) (func() error, error) {
 	dir := c.cfg.Screenshots
 	if dir == "" {
 		return func() error { return nil }, nil
@@ -60,7 +69,7 @@ func (c *cli) startScreenshots(u *ui.UI, logger *slog.Logger) (func() error, err
 
 // captureScreens shows each screen in turn and writes what the window
 // shows.
-func captureScreens(u *ui.UI, dir string, logger *slog.Logger) error {
+func captureScreens(u screens, dir string, logger *slog.Logger) error {
 	for _, name := range ui.Screens {
 		fyne.DoAndWait(func() { u.ShowScreen(name) })
 		waitLoaded(u)
@@ -80,7 +89,7 @@ func captureScreens(u *ui.UI, dir string, logger *slog.Logger) error {
 
 // waitLoaded waits, up to a minute, for the screen shown to finish
 // reading what it draws; a slow machine takes seconds to read history.
-func waitLoaded(u *ui.UI) {
+func waitLoaded(u screens) {
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		var busy bool
 		fyne.DoAndWait(func() { busy = u.Loading() })

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hookwatch/hookwatch/core"
 	"github.com/hookwatch/hookwatch/core/deliver"
+	"github.com/hookwatch/hookwatch/internal/testutil"
 	"github.com/hookwatch/hookwatch/storage/sqlite"
 )
 
@@ -120,13 +121,7 @@ func (st *store) waitState(t testing.TB, w *core.Webhook, msgID string, state co
 // deadline: these are eventual conditions, not timings.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.Eventually(t, 20*time.Second, what, cond)
 }
 
 // testPolicy retries quickly so that a schedule runs in a test.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/hookwatch/hookwatch/core"
 	"github.com/hookwatch/hookwatch/core/history"
-	"github.com/hookwatch/hookwatch/storage/clickhouse"
 	"github.com/hookwatch/hookwatch/storage/clickhouse/chtest"
 )
 
@@ -58,11 +57,7 @@ func pageview(at time.Time, site, user uint64) chtest.Event {
 
 func TestCache(t *testing.T) {
 	srv, db := chtest.EventsDB(t)
-	src, err := clickhouse.Open(context.Background(), srv.DSN(db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { src.Close() })
+	src := chtest.Source(t, srv.DSN(db))
 	ctx := context.Background()
 	now, err := src.Now(ctx)
 	if err != nil {

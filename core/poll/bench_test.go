@@ -10,6 +10,7 @@ import (
 
 	"github.com/hookwatch/hookwatch/core"
 	"github.com/hookwatch/hookwatch/core/poll"
+	"github.com/hookwatch/hookwatch/internal/testutil"
 	"github.com/hookwatch/hookwatch/storage/clickhouse"
 	"github.com/hookwatch/hookwatch/storage/clickhouse/chtest"
 	"github.com/hookwatch/hookwatch/storage/sqlite"
@@ -74,9 +75,7 @@ func benchPoll(b *testing.B, srv *chtest.Server, chdb string, src *clickhouse.So
 		}
 		ids = append(ids, s.PlausibleID)
 		for _, g := range []*core.Goal{{SiteID: s.ID, EventName: "Signup"}, {SiteID: s.ID, PagePath: "/blog/*"}} {
-			if err := gs.CreateGoal(ctx, g); err != nil {
-				b.Fatal(err)
-			}
+			testutil.Goal(b, gs, g)
 			goalIDs = append(goalIDs, g.ID)
 		}
 		for _, w := range []*core.Webhook{

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hookwatch/hookwatch/core"
 	"github.com/hookwatch/hookwatch/core/poll"
+	"github.com/hookwatch/hookwatch/internal/testutil"
 )
 
 func (e *env) digestMarks() map[core.DigestKey]time.Time {
@@ -85,14 +86,13 @@ func startDigest(t *testing.T, bucket time.Duration) *digestRun {
 	}
 
 	// Start early in a bucket: the first mark is ClickHouse's now.
-	for deadline := time.Now().Add(bucket + 20*time.Second); ; time.Sleep(100 * time.Millisecond) {
+	early := testutil.Poll(bucket+20*time.Second, func() bool {
 		now := e.chNow()
-		if _, end := core.DigestBucket(now, bucket); end.Sub(now) >= bucket*3/4 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ClickHouse's clock did not reach the start of a %v bucket within %v", bucket, bucket+20*time.Second)
-		}
+		_, end := core.DigestBucket(now, bucket)
+		return end.Sub(now) >= bucket*3/4
+	})
+	if !early {
+		t.Fatalf("ClickHouse's clock did not reach the start of a %v bucket within %v", bucket, bucket+20*time.Second)
 	}
 	// Completions from before the goal is first seen, in the same bucket
 	// or the one before: never reported.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hookwatch/hookwatch/core"
 	"github.com/hookwatch/hookwatch/core/poll"
+	"github.com/hookwatch/hookwatch/internal/testutil"
 	"github.com/hookwatch/hookwatch/storage/clickhouse"
 	"github.com/hookwatch/hookwatch/storage/clickhouse/chtest"
 	"github.com/hookwatch/hookwatch/storage/sqlite"
@@ -95,12 +96,7 @@ func (e *env) restart() {
 
 func (e *env) source(dsn string) *clickhouse.Source {
 	e.t.Helper()
-	src, err := clickhouse.Open(e.ctx, dsn)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { src.Close() })
-	return src
+	return chtest.Source(e.t, dsn)
 }
 
 // config is the tests' poller configuration: the shortest late horizon the
@@ -166,12 +162,10 @@ func (e *env) site(domain string, plausibleID uint64) *core.Site {
 	return s
 }
 
+// goal creates g in the env's store.
 func (e *env) goal(g *core.Goal) *core.Goal {
 	e.t.Helper()
-	if err := e.stores.goals.CreateGoal(e.ctx, g); err != nil {
-		e.t.Fatal(err)
-	}
-	return g
+	return testutil.Goal(e.t, e.stores.goals, g)
 }
 
 // webhook creates w with a loopback URL and a fresh secret; nothing is
@@ -255,30 +249,20 @@ func (e *env) status() core.PollStatus {
 // and inserted before it, its bucket being open.
 func (e *env) pollPast(p *poll.Poller, t time.Time) {
 	e.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	reached := testutil.Poll(20*time.Second, func() bool {
 		started := e.chNow()
 		e.pollOnce(p)
-		if !started.Before(t) {
-			return
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("ClickHouse's clock did not reach %v within 20 s", t)
-		}
-		time.Sleep(200 * time.Millisecond)
+		return !started.Before(t)
+	})
+	if !reached {
+		e.t.Fatalf("ClickHouse's clock did not reach %v within 20 s", t)
 	}
 }
 
 // eventually waits for cond, failing after 20 s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after 20 s waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testutil.Eventually(t, 20*time.Second, what, cond)
 }
 
 // pageviews returns one pageview per user, users numbered from first.

@@ -14,12 +14,7 @@ func TestMain(m *testing.M) { chtest.Main(m) }
 // open returns a Source on database db of srv, closed when t ends.
 func open(t testing.TB, srv *chtest.Server, db string) *clickhouse.Source {
 	t.Helper()
-	src, err := clickhouse.Open(context.Background(), srv.DSN(db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { src.Close() })
-	return src
+	return chtest.Source(t, srv.DSN(db))
 }
 
 // serverNow returns ClickHouse's now(), to which seeds are anchored so

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hookwatch/hookwatch/core"
+	"github.com/hookwatch/hookwatch/internal/testutil"
 	"github.com/hookwatch/hookwatch/storage/sqlite"
 )
 
@@ -61,11 +62,7 @@ func mustWebhook(t testing.TB, db *sqlite.DB, domain string) *core.Webhook {
 
 func mustGoal(t testing.TB, db *sqlite.DB, domain, event string) *core.Goal {
 	t.Helper()
-	g := &core.Goal{Site: domain, EventName: event}
-	if err := sqlite.NewGoalService(db).CreateGoal(context.Background(), g); err != nil {
-		t.Fatalf("CreateGoal(%s, %s): %v", domain, event, err)
-	}
-	return g
+	return testutil.Goal(t, sqlite.NewGoalService(db), &core.Goal{Site: domain, EventName: event})
 }
 
 // wantError fails the test unless err has the code and field.
