@@ -115,7 +115,7 @@ func (e *Engine) read(ctx context.Context, q *queue) error {
 		}
 	}
 	q.readAt = time.Now()
-	ds, err := e.cfg.Deliveries.DueDeliveries(ctx, e.cfg.Now(), q.firstOnly, e.cfg.ReadBatch, skip)
+	ds, err := e.cfg.Deliveries.DueDeliveries(ctx, e.cfg.Now(), core.DueFilter{FirstOnly: q.firstOnly, Limit: e.cfg.ReadBatch, Skip: skip})
 	if err != nil {
 		q.more = false
 		return err

@@ -35,7 +35,6 @@ var funcExceptions = map[string]string{
 	".ci/benchreport/main.go:judge":       "one row of the targets table as positional arguments; to become a struct literal",
 	".ci/benchreport/main.go:run.targets": "one block per target of issue 6; split with the file",
 	".ci/benchreport/main.go:write":       "one block per report section; split with the file",
-	"core/deliver/send.go:Engine.outcome": "core/deliver is being reworked on other branches; take a struct after they land",
 	"ui/chart.go:painter.line":            "x1, y1, x2, y2, colour, width of a canvas line; to take two points",
 	"ui/chart.go:painter.circle":          "x, y, radius, colour, fill of a canvas circle; to take a point",
 	"core/poll/traffic.go:cycle.evaluate": "core/poll is being reworked on other branches (one delivery path, issue 17 item 3)",

@@ -76,9 +76,10 @@ func enqueue(ctx context.Context, tx *Tx, ds []core.NewDelivery) error {
 	return nil
 }
 
-// DueDeliveries returns up to limit deliveries of enabled webhooks that are
-// pending or retrying and due at now, by due time, leaving out the ids in
-// skip. firstOnly picks deliveries never attempted; otherwise only retries.
+// DueDeliveries returns up to f.Limit deliveries of enabled webhooks that
+// are pending or retrying and due at now, by due time, leaving out the ids
+// in f.Skip. f.FirstOnly picks deliveries never attempted; otherwise only
+// retries.
 //
 // It reads through the writer's connection, outside a transaction (one
 // statement is its own snapshot): a reader connection throws its page cache
@@ -86,15 +87,15 @@ func enqueue(ctx context.Context, tx *Tx, ds []core.NewDelivery) error {
 // of the engine's reads it always has, and freeing and re-reading those
 // pages was most of what a read cost. The writer's cache survives its own
 // commits.
-func (s *DeliveryService) DueDeliveries(ctx context.Context, now time.Time, firstOnly bool, limit int, skip map[int64]bool) ([]*core.Delivery, error) {
-	if limit <= 0 {
+func (s *DeliveryService) DueDeliveries(ctx context.Context, now time.Time, f core.DueFilter) ([]*core.Delivery, error) {
+	if f.Limit <= 0 {
 		return nil, nil
 	}
 	args := []any{ms(now)}
-	if len(skip) > 0 {
-		args = append(args, idsJSON(skip))
+	if len(f.Skip) > 0 {
+		args = append(args, idsJSON(f.Skip))
 	}
-	rows, err := s.db.writerQuery(ctx, dueSQL(firstOnly, len(skip) > 0), append(args, limit)...)
+	rows, err := s.db.writerQuery(ctx, dueSQL(f.FirstOnly, len(f.Skip) > 0), append(args, f.Limit)...)
 	if err != nil {
 		return nil, dbError("find due deliveries", err)
 	}
