@@ -101,17 +101,27 @@ type DeliveryFilter struct {
 // DeliveryStats counts deliveries by state.
 type DeliveryStats map[DeliveryState]int
 
+// DueFilter picks the due deliveries DeliveryService.DueDeliveries returns.
+type DueFilter struct {
+	// FirstOnly picks only deliveries never attempted, so that first
+	// attempts never queue behind retries; otherwise only retries.
+	FirstOnly bool
+	// Limit bounds how many are returned; 0 or less returns none.
+	Limit int
+	// Skip leaves out the ids set to true (the caller's in flight).
+	Skip map[int64]bool
+}
+
 // DeliveryService is the durable outbox.
 type DeliveryService interface {
 	// Enqueue writes deliveries in one transaction. A delivery whose
 	// (webhook, event key) is already queued is skipped, which makes
 	// enqueuing idempotent.
 	Enqueue(ctx context.Context, ds []NewDelivery) error
-	// DueDeliveries returns up to limit deliveries of enabled webhooks that
-	// are pending or retrying and due at now, oldest first, leaving out
-	// the ids in skip (those in flight). firstOnly picks only deliveries
-	// never attempted, so first attempts never queue behind retries.
-	DueDeliveries(ctx context.Context, now time.Time, firstOnly bool, limit int, skip map[int64]bool) ([]*Delivery, error)
+	// DueDeliveries returns up to f.Limit deliveries of enabled webhooks
+	// that are pending or retrying and due at now, oldest first, as f
+	// picks them.
+	DueDeliveries(ctx context.Context, now time.Time, f DueFilter) ([]*Delivery, error)
 	// RecordAttempts logs attempts and applies their decisions in one
 	// transaction, so that a batch of workers' results costs one commit.
 	RecordAttempts(ctx context.Context, results []AttemptResult) error

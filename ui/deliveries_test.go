@@ -23,7 +23,7 @@ func (e *env) failedDelivery(w *core.Webhook, key string) *core.Delivery {
 	if err := e.svc.Deliveries.Enqueue(ctx, []core.NewDelivery{{WebhookID: w.ID, EventKey: key, EventType: core.EventGoal, Payload: body}}); err != nil {
 		e.t.Fatalf("Enqueue: %v", err)
 	}
-	due, err := e.svc.Deliveries.DueDeliveries(ctx, time.Now().Add(time.Minute), true, 10, nil)
+	due, err := e.svc.Deliveries.DueDeliveries(ctx, time.Now().Add(time.Minute), core.DueFilter{FirstOnly: true, Limit: 10})
 	if err != nil || len(due) != 1 {
 		e.t.Fatalf("DueDeliveries: %d, %v", len(due), err)
 	}

@@ -115,7 +115,7 @@ func (e *Engine) read(ctx context.Context, q *queue) error {
 		}
 	}
 	q.readAt = time.Now()
-	ds, err := e.cfg.Deliveries.DueDeliveries(ctx, e.cfg.Now(), q.firstOnly, e.cfg.ReadBatch, skip)
+	ds, err := e.cfg.Deliveries.DueDeliveries(ctx, e.cfg.Now(), core.DueFilter{FirstOnly: q.firstOnly, Limit: e.cfg.ReadBatch, Skip: skip})
 	if err != nil {
 		q.more = false
 		return err
@@ -174,7 +174,7 @@ func (e *Engine) place(q *queue) (wait time.Duration) {
 		if h == nil || !h.t.enabled {
 			// Held in the outbox until it is enabled again.
 			delete(e.inflight, d.ID)
-			q.perHook[d.WebhookID]--
+			q.unqueue(d.WebhookID)
 			continue
 		}
 		ok := h.running < e.cfg.MaxInFlightPerWebhook // else a finished request wakes the dispatcher
@@ -197,18 +197,22 @@ func (e *Engine) place(q *queue) (wait time.Duration) {
 			continue
 		}
 		h.running++
-		q.perHook[d.WebhookID]--
+		q.unqueue(d.WebhookID)
 		q.ch <- job{d: d, h: h, t: h.t}
 		room--
 	}
 	clear(q.backlog[len(kept):])
 	q.backlog = kept
-	for id, n := range q.perHook {
-		if n <= 0 {
-			delete(q.perHook, id)
-		}
-	}
 	return wait
+}
+
+// unqueue counts one of webhook id's deliveries out of q's backlog. An
+// entry is dropped at 0 here rather than in a sweep of the map, which
+// place would pay for on every wake-up, whatever it placed.
+func (q *queue) unqueue(id int64) {
+	if q.perHook[id]--; q.perHook[id] <= 0 {
+		delete(q.perHook, id)
+	}
 }
 
 // tokenWait is how long until l has a token again.

@@ -57,7 +57,7 @@ func (e *Engine) headers(t *target, p *prepared, d *core.Delivery, now time.Time
 	}
 	ts := now.Unix()
 	// One array for the three values that are the request's own.
-	own := []string{d.MsgID, strconv.FormatInt(ts, 10), core.Sign(d.MsgID, ts, d.Payload, p.keysAt(t, now)...)}
+	own := []string{d.MsgID, strconv.FormatInt(ts, 10), p.sign(t, d, ts, now)}
 	h["Content-Type"] = t.contentType
 	h["User-Agent"] = e.userAgent
 	h["Webhook-Id"] = own[0:1:1]
@@ -97,13 +97,14 @@ func (w *worker) newRequest(ctx context.Context, t *target, d *core.Delivery) (*
 	return req, nil
 }
 
-// outcome turns the answer of one try of d (resp, or the failure err) into
-// its attempt, closing the body, and asks the policy what follows. ctx is
-// the request's: cut off mid-request, the attempt is interrupted, unless
-// once is set (a test send), which also turns a retry into a failure: a
-// test send is one attempt and no more. buf is the worker's body buffer.
-func (e *Engine) outcome(ctx context.Context, tr *try, d *core.Delivery, resp *http.Response, err error, buf []byte, once bool) core.AttemptResult {
-	cfg := e.cfg
+// outcome turns the answer of the try in progress (w.cur) of the delivery
+// in hand (resp, or the failure err) into its attempt, closing the body,
+// and asks the policy what follows. ctx is the request's: cut off
+// mid-request, the attempt is interrupted, unless the worker makes a test
+// send (w.once), which also turns a retry into a failure: a test send is
+// one attempt and no more. The body is read into w.buf.
+func (w *worker) outcome(ctx context.Context, resp *http.Response, err error) core.AttemptResult {
+	cfg, tr, d, buf, once := w.e.cfg, &w.cur, w.j.d, w.buf, w.once
 	a := &core.Attempt{DeliveryID: d.ID, StartedAt: tr.started, Number: tr.number, RequestHeaders: tr.headers}
 	res := core.AttemptResult{Delivery: d, Attempt: a}
 	if err != nil && resp != nil {

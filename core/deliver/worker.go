@@ -175,7 +175,7 @@ func (w *worker) deliver(j job) (moved bool) {
 		w.stamp()
 		e.finish(j.h)
 		w.placed = false
-		w.p.results <- result{AttemptResult: e.outcome(w.ctx, &w.cur, j.d, nil, err, w.buf, false)}
+		w.p.results <- result{AttemptResult: w.outcome(w.ctx, nil, err)}
 		return false
 	}
 	client := w.guarded
@@ -226,7 +226,7 @@ func (w *worker) onRequest(retryablehttp.Logger, *http.Request, int) { w.stamp()
 // the log, and a crash during the wait leaves it due in the outbox.
 func (w *worker) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	e := w.e
-	res := e.outcome(ctx, &w.cur, w.j.d, resp, err, w.buf, w.once)
+	res := w.outcome(ctx, resp, err)
 	if w.once {
 		w.final = res
 		return false, nil
@@ -335,7 +335,7 @@ func (e *Engine) sendOnce(ctx context.Context, t *target, d *core.Delivery) core
 	req, err := w.newRequest(w.ctx, t, d)
 	if err != nil {
 		w.stamp()
-		return e.outcome(w.ctx, &w.cur, d, nil, err, w.buf, true)
+		return w.outcome(w.ctx, nil, err)
 	}
 	client := w.guarded
 	if t.allowPrivate {

@@ -87,7 +87,7 @@ func TestWebhookChanges(t *testing.T) {
 			if err := deliveries.Enqueue(ctx, []core.NewDelivery{{WebhookID: c.ID, EventKey: "k", EventType: core.EventGoal, Payload: []byte(`{}`)}}); err != nil {
 				return err
 			}
-			ds, err := deliveries.DueDeliveries(ctx, t0, true, 10, nil)
+			ds, err := deliveries.DueDeliveries(ctx, t0, core.DueFilter{FirstOnly: true, Limit: 10})
 			if err != nil || len(ds) != 1 {
 				return fmt.Errorf("due deliveries %v: %v", ds, err)
 			}

@@ -76,9 +76,10 @@ func enqueue(ctx context.Context, tx *Tx, ds []core.NewDelivery) error {
 	return nil
 }
 
-// DueDeliveries returns up to limit deliveries of enabled webhooks that are
-// pending or retrying and due at now, by due time, leaving out the ids in
-// skip. firstOnly picks deliveries never attempted; otherwise only retries.
+// DueDeliveries returns up to f.Limit deliveries of enabled webhooks that
+// are pending or retrying and due at now, by due time, leaving out the ids
+// in f.Skip. f.FirstOnly picks deliveries never attempted; otherwise only
+// retries.
 //
 // It reads through the writer's connection, outside a transaction (one
 // statement is its own snapshot): a reader connection throws its page cache
@@ -86,29 +87,35 @@ func enqueue(ctx context.Context, tx *Tx, ds []core.NewDelivery) error {
 // of the engine's reads it always has, and freeing and re-reading those
 // pages was most of what a read cost. The writer's cache survives its own
 // commits.
-func (s *DeliveryService) DueDeliveries(ctx context.Context, now time.Time, firstOnly bool, limit int, skip map[int64]bool) ([]*core.Delivery, error) {
-	if limit <= 0 {
+func (s *DeliveryService) DueDeliveries(ctx context.Context, now time.Time, f core.DueFilter) ([]*core.Delivery, error) {
+	if f.Limit <= 0 {
 		return nil, nil
 	}
 	args := []any{ms(now)}
-	if len(skip) > 0 {
-		args = append(args, idsJSON(skip))
+	if len(f.Skip) > 0 {
+		args = append(args, idsJSON(f.Skip))
 	}
-	rows, err := s.db.writerQuery(ctx, dueSQL(firstOnly, len(skip) > 0), append(args, limit)...)
+	rows, err := s.db.writerQuery(ctx, dueSQL(f.FirstOnly, len(f.Skip) > 0), append(args, f.Limit)...)
 	if err != nil {
 		return nil, dbError("find due deliveries", err)
 	}
+	return scanDeliveries(rows, "find due deliveries")
+}
+
+// scanDeliveries reads and closes rows of deliveryColumns; what names the
+// work in an error.
+func scanDeliveries(rows *sql.Rows, what string) ([]*core.Delivery, error) {
 	defer rows.Close()
 	var out []*core.Delivery
 	for rows.Next() {
 		d, err := scanDelivery(rows)
 		if err != nil {
-			return nil, dbError("find due deliveries", err)
+			return nil, dbError(what, err)
 		}
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, dbError("find due deliveries", err)
+		return nil, dbError(what, err)
 	}
 	return out, nil
 }
@@ -171,7 +178,21 @@ func (s *DeliveryService) FindDeliveries(ctx context.Context, filter core.Delive
 		return nil, 0, err
 	}
 	defer tx.Rollback()
+	out, total, err := findDeliveries(ctx, tx, filter)
+	if err != nil {
+		return nil, 0, err
+	}
+	if filter.WithAttempts {
+		if err := attachAttempts(ctx, tx, out); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, total, nil
+}
 
+// deliveryWhere returns the WHERE clause of filter ("" for none) and its
+// arguments.
+func deliveryWhere(filter core.DeliveryFilter) (string, []any) {
 	var where []string
 	var args []any
 	if filter.WebhookID != 0 {
@@ -183,11 +204,16 @@ func (s *DeliveryService) FindDeliveries(ctx context.Context, filter core.Delive
 	if filter.State != "" {
 		where, args = append(where, "d.state = ?"), append(args, string(filter.State))
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
+	if len(where) == 0 {
+		return "", nil
 	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
 
+// findDeliveries returns the page of filter's deliveries, newest first,
+// and how many match.
+func findDeliveries(ctx context.Context, tx *Tx, filter core.DeliveryFilter) ([]*core.Delivery, int, error) {
+	cond, args := deliveryWhere(filter)
 	var total int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deliveries d`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, dbError("count deliveries", err)
@@ -201,24 +227,8 @@ func (s *DeliveryService) FindDeliveries(ctx context.Context, filter core.Delive
 	if err != nil {
 		return nil, 0, dbError("find deliveries", err)
 	}
-	defer rows.Close()
-	var out []*core.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, 0, dbError("find deliveries", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, dbError("find deliveries", err)
-	}
-	if filter.WithAttempts {
-		if err := attachAttempts(ctx, tx, out); err != nil {
-			return nil, 0, err
-		}
-	}
-	return out, total, nil
+	ds, err := scanDeliveries(rows, "find deliveries")
+	return ds, total, err
 }
 
 // Redeliver queues delivery id again, whatever its state: pending, due now,
@@ -230,16 +240,8 @@ func (s *DeliveryService) Redeliver(ctx context.Context, id int64) (*core.Delive
 		return nil, err
 	}
 	defer tx.Rollback()
-	now := ms(tx.now)
-	res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'pending', attempt_count = 0,
-		next_attempt_at = ?, updated_at = ? WHERE id = ?`, now, now, id)
-	if err != nil {
-		return nil, dbError("redeliver", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return nil, dbError("redeliver", err)
-	} else if n == 0 {
-		return nil, noDelivery(id)
+	if err := redeliver(ctx, tx, id); err != nil {
+		return nil, err
 	}
 	d, err := findDeliveryByID(ctx, tx, id)
 	if err != nil {
@@ -251,6 +253,21 @@ func (s *DeliveryService) Redeliver(ctx context.Context, id int64) (*core.Delive
 	return d, nil
 }
 
+func redeliver(ctx context.Context, tx *Tx, id int64) error {
+	now := ms(tx.now)
+	res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'pending', attempt_count = 0,
+		next_attempt_at = ?, updated_at = ? WHERE id = ?`, now, now, id)
+	if err != nil {
+		return dbError("redeliver", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return dbError("redeliver", err)
+	} else if n == 0 {
+		return noDelivery(id)
+	}
+	return nil
+}
+
 // PruneAttempts deletes the attempts started before t and returns how many.
 func (s *DeliveryService) PruneAttempts(ctx context.Context, before time.Time) (int, error) {
 	tx, err := s.db.beginWrite(ctx)
@@ -258,6 +275,14 @@ func (s *DeliveryService) PruneAttempts(ctx context.Context, before time.Time) (
 		return 0, err
 	}
 	defer tx.Rollback()
+	n, err := pruneAttempts(ctx, tx, before)
+	if err != nil {
+		return 0, err
+	}
+	return n, tx.commit()
+}
+
+func pruneAttempts(ctx context.Context, tx *Tx, before time.Time) (int, error) {
 	res, err := tx.ExecContext(ctx, `DELETE FROM attempts WHERE started_at < ?`, ms(before))
 	if err != nil {
 		return 0, dbError("prune attempts", err)
@@ -266,7 +291,7 @@ func (s *DeliveryService) PruneAttempts(ctx context.Context, before time.Time) (
 	if err != nil {
 		return 0, dbError("prune attempts", err)
 	}
-	return int(n), tx.commit()
+	return int(n), nil
 }
 
 // DeliveryStats counts deliveries by state; every state is present.
@@ -276,6 +301,10 @@ func (s *DeliveryService) DeliveryStats(ctx context.Context) (core.DeliveryStats
 		return nil, err
 	}
 	defer tx.Rollback()
+	return deliveryStats(ctx, tx)
+}
+
+func deliveryStats(ctx context.Context, tx *Tx) (core.DeliveryStats, error) {
 	stats := core.DeliveryStats{core.StatePending: 0, core.StateRetrying: 0, core.StateSucceeded: 0, core.StateFailed: 0}
 	rows, err := tx.QueryContext(ctx, `SELECT state, count(*) FROM deliveries GROUP BY state`)
 	if err != nil {
@@ -304,22 +333,22 @@ func (s *DeliveryService) LastDeliveries(ctx context.Context) (map[int64]*core.D
 		return nil, err
 	}
 	defer tx.Rollback()
+	return lastDeliveries(ctx, tx)
+}
+
+func lastDeliveries(ctx context.Context, tx *Tx) (map[int64]*core.Delivery, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries d
 		WHERE d.id IN (SELECT max(id) FROM deliveries GROUP BY webhook_id)`)
 	if err != nil {
 		return nil, dbError("find last deliveries", err)
 	}
-	defer rows.Close()
-	out := make(map[int64]*core.Delivery)
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, dbError("find last deliveries", err)
-		}
-		out[d.WebhookID] = d
+	ds, err := scanDeliveries(rows, "find last deliveries")
+	if err != nil {
+		return nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, dbError("find last deliveries", err)
+	out := make(map[int64]*core.Delivery, len(ds))
+	for _, d := range ds {
+		out[d.WebhookID] = d
 	}
 	return out, nil
 }

@@ -77,7 +77,7 @@ func findHook(t testing.TB, db *sqlite.DB, id int64) *core.Webhook {
 
 func dueIDs(t testing.TB, db *sqlite.DB, now time.Time, firstOnly bool, limit int, skip map[int64]bool) []int64 {
 	t.Helper()
-	ds, err := sqlite.NewDeliveryService(db).DueDeliveries(context.Background(), now, firstOnly, limit, skip)
+	ds, err := sqlite.NewDeliveryService(db).DueDeliveries(context.Background(), now, core.DueFilter{FirstOnly: firstOnly, Limit: limit, Skip: skip})
 	if err != nil {
 		t.Fatal(err)
 	}
