@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"hash"
 	"strconv"
 )
 
@@ -12,19 +11,6 @@ import (
 // space-separated "v1,<base64>" per key, each an HMAC-SHA256 over
 // "id.timestamp.body", as the Standard Webhooks spec defines.
 func Sign(msgID string, timestamp int64, body []byte, keys ...[]byte) string {
-	macs := make([]hash.Hash, len(keys))
-	for i, k := range keys {
-		macs[i] = hmac.New(sha256.New, k)
-	}
-	return SignWith(msgID, timestamp, body, macs...)
-}
-
-// SignWith is Sign with each key's HMAC made by the caller,
-// hmac.New(sha256.New, key), so that a caller signing many requests with
-// one secret need not key a new one each time (keying costs more than
-// hashing a small body). SignWith resets each before use; the caller must
-// not let two goroutines use one at the same time.
-func SignWith(msgID string, timestamp int64, body []byte, macs ...hash.Hash) string {
 	// "id.timestamp." in one buffer, and the signatures appended to
 	// another: a request signs in a few allocations, not a dozen.
 	signed := make([]byte, 0, len(msgID)+22)
@@ -32,10 +18,10 @@ func SignWith(msgID string, timestamp int64, body []byte, macs ...hash.Hash) str
 	signed = append(signed, '.')
 	signed = strconv.AppendInt(signed, timestamp, 10)
 	signed = append(signed, '.')
-	out := make([]byte, 0, len(macs)*(len("v1,")+base64.StdEncoding.EncodedLen(sha256.Size)+1))
+	out := make([]byte, 0, len(keys)*(len("v1,")+base64.StdEncoding.EncodedLen(sha256.Size)+1))
 	var sum [sha256.Size]byte
-	for i, m := range macs {
-		m.Reset()
+	for i, k := range keys {
+		m := hmac.New(sha256.New, k)
 		m.Write(signed)
 		m.Write(body)
 		if i > 0 {

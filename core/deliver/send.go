@@ -57,7 +57,7 @@ func (e *Engine) headers(t *target, p *prepared, d *core.Delivery, now time.Time
 	}
 	ts := now.Unix()
 	// One array for the three values that are the request's own.
-	own := []string{d.MsgID, strconv.FormatInt(ts, 10), p.sign(t, d, ts, now)}
+	own := []string{d.MsgID, strconv.FormatInt(ts, 10), core.Sign(d.MsgID, ts, d.Payload, p.keysAt(t, now)...)}
 	h["Content-Type"] = t.contentType
 	h["User-Agent"] = e.userAgent
 	h["Webhook-Id"] = own[0:1:1]

@@ -1,10 +1,7 @@
 package deliver
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"fmt"
-	"hash"
 	"maps"
 	"net/http"
 	"net/url"
@@ -48,9 +45,6 @@ type prepared struct {
 	custom http.Header
 	hidden []string
 	err    error // why no request can be made (an unusable URL or secret)
-	// macs holds an HMAC per key, keyed once and never written to: each
-	// request signs with a clone, which costs less than keying anew.
-	macs []hash.Hash
 }
 
 func newTarget(w *core.Webhook) *target {
@@ -102,11 +96,6 @@ func (t *target) prepared() *prepared {
 				p.keys = append(p.keys, pk)
 			}
 		}
-		for _, k := range p.keys {
-			m := hmac.New(sha256.New, k)
-			m.Reset() // keeps the keyed state, which every clone shares
-			p.macs = append(p.macs, m)
-		}
 		if len(t.headers) > 0 {
 			p.custom = make(http.Header, len(t.headers))
 			for k, v := range t.headers {
@@ -119,31 +108,13 @@ func (t *target) prepared() *prepared {
 	return t.prep
 }
 
-// sign returns the webhook-signature of d at ts, signed with the keys
-// that sign a request at now: the current secret's, and the previous
-// one's while it is still in its overlap.
-func (p *prepared) sign(t *target, d *core.Delivery, ts int64, now time.Time) string {
-	n := len(p.keys)
-	if n > 1 && !now.Before(t.prevUntil) {
-		n = 1
+// keysAt returns the keys that sign a request at now: the current
+// secret's, and the previous one's while it is still in its overlap.
+func (p *prepared) keysAt(t *target, now time.Time) [][]byte {
+	if len(p.keys) > 1 && !now.Before(t.prevUntil) {
+		return p.keys[:1]
 	}
-	var buf [2]hash.Hash
-	macs := buf[:0]
-	for i := range n {
-		macs = append(macs, cloneMAC(p.macs[i], p.keys[i]))
-	}
-	return core.SignWith(d.MsgID, ts, d.Payload, macs...)
-}
-
-// cloneMAC returns a copy of m, the HMAC of key, or a new one where the
-// hash cannot be cloned.
-func cloneMAC(m hash.Hash, key []byte) hash.Hash {
-	if c, ok := m.(hash.Cloner); ok {
-		if h, err := c.Clone(); err == nil {
-			return h
-		}
-	}
-	return hmac.New(sha256.New, key)
+	return p.keys
 }
 
 // formatHeaders returns the headers of t's format for an event of type et
