@@ -16,9 +16,9 @@ type WebhookCache struct {
 	sorted  []*Webhook // byID by id; nil once a change is applied
 }
 
-// webhookPage bounds one read of changes, so that a first read of 100,000
-// webhooks comes in pages.
-const webhookPage = 5000
+// WebhookChangesPage bounds one WebhookChanges read of a cache, so that a
+// first read of 100,000 webhooks comes in pages.
+const WebhookChangesPage = 5000
 
 // Refresh reads the changes after the cache's version, a page at a time,
 // and applies them. On an error the cache keeps what it had, and the next
@@ -26,7 +26,7 @@ const webhookPage = 5000
 func (c *WebhookCache) Refresh(ctx context.Context, svc WebhookService) error {
 	var gone map[int64]bool // on a reset, the cached ids no page has had yet
 	for {
-		ch, err := svc.WebhookChanges(ctx, c.version, webhookPage)
+		ch, err := svc.WebhookChanges(ctx, c.version, WebhookChangesPage)
 		if err != nil {
 			return err
 		}

@@ -239,10 +239,6 @@ func (e *Engine) missingHook(ds []*core.Delivery) bool {
 	return false
 }
 
-// hookPage bounds the webhooks read at once, so that a first read of
-// 100,000 does not hold them all in memory at the same time.
-const hookPage = 5000
-
 // refreshHooks brings the cached webhooks up to date if the cache is older
 // than hookRefresh (or always, with force), reading only the webhooks
 // changed since, a page at a time. Limiters and in-flight counts carry
@@ -259,7 +255,7 @@ func (e *Engine) refreshHooks(ctx context.Context, force bool) error {
 		e.mu.Lock()
 		since := e.hooksVer
 		e.mu.Unlock()
-		ch, err := e.cfg.Webhooks.WebhookChanges(ctx, since, hookPage)
+		ch, err := e.cfg.Webhooks.WebhookChanges(ctx, since, core.WebhookChangesPage)
 		if err != nil {
 			return err
 		}
