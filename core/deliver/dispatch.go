@@ -34,6 +34,20 @@ type queue struct {
 	// more says the last read was full: more deliveries may be due now.
 	more   bool
 	readAt time.Time
+	// limit is the size of the next read: it starts at the queue's depth
+	// and doubles after each full read, up to ReadBatch, so that the first
+	// requests after a start with a long backlog go out once a few rows
+	// are read rather than ReadBatch of them, while a long backlog is still
+	// read in large pieces.
+	limit int
+}
+
+// nextLimit is how many deliveries q's next read asks for.
+func (q *queue) nextLimit(readBatch int) int {
+	if q.limit <= 0 {
+		q.limit = min(cap(q.ch), readBatch)
+	}
+	return q.limit
 }
 
 // dispatch moves due deliveries to the worker pools until ctx is done.
@@ -115,12 +129,18 @@ func (e *Engine) read(ctx context.Context, q *queue) error {
 		}
 	}
 	q.readAt = time.Now()
-	ds, err := e.cfg.Deliveries.DueDeliveries(ctx, e.cfg.Now(), core.DueFilter{FirstOnly: q.firstOnly, Limit: e.cfg.ReadBatch, Skip: skip})
+	limit := q.nextLimit(e.cfg.ReadBatch)
+	ds, err := e.cfg.Deliveries.DueDeliveries(ctx, e.cfg.Now(), core.DueFilter{FirstOnly: q.firstOnly, Limit: limit, Skip: skip})
 	if err != nil {
-		q.more = false
+		q.more, q.limit = false, 0
 		return err
 	}
-	q.more = len(ds) == e.cfg.ReadBatch
+	q.more = len(ds) == limit
+	if q.more {
+		q.limit = min(2*limit, e.cfg.ReadBatch)
+	} else {
+		q.limit = 0
+	}
 	if e.missingHook(ds) {
 		// A webhook created since the last refresh.
 		if err := e.refreshHooks(ctx, true); err != nil {

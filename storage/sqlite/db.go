@@ -154,7 +154,11 @@ func (db *DB) Close() error {
 // begins its transactions IMMEDIATE, taking the write lock before the first
 // read, so that a transaction never has to upgrade a read lock, which is
 // what fails with SQLITE_BUSY regardless of busy_timeout. Readers are
-// query_only so that a mistake cannot write through them.
+// query_only so that a mistake cannot write through them. The writer keeps
+// temporary files in memory: a multi-row statement inside a transaction
+// journals the pages it changes so that it can be undone alone, and past
+// 64 KiB SQLite spills that journal to a temporary file, a write system
+// call a page, which a batch of recorded attempts always reached.
 func dsn(path string, writer bool) string {
 	q := []string{
 		fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()),
@@ -162,7 +166,7 @@ func dsn(path string, writer bool) string {
 		"_pragma=synchronous(NORMAL)",
 	}
 	if writer {
-		q = append(q, "_pragma=journal_mode(WAL)", "_txlock=immediate")
+		q = append(q, "_pragma=journal_mode(WAL)", "_pragma=temp_store(MEMORY)", "_txlock=immediate")
 	} else {
 		q = append(q, "_pragma=query_only(1)")
 	}
