@@ -25,37 +25,41 @@ type result struct {
 	committed chan<- bool
 }
 
-// record commits results in batches of up to BatchSize, or whatever arrived
-// within FlushEvery, one transaction each, until results is closed.
+// record commits results in batches of up to BatchSize, one transaction
+// each, until results is closed. A batch opens with its first result and
+// closes FlushEvery later; in between, the recorder sleeps rather than
+// waking for every result a worker sends (at thousands a second, those
+// wake-ups cost more than the appends), and then takes what has arrived.
+// The channel holds 2×BatchSize, far more than FlushEvery brings at the
+// engine's rate, so a worker rarely waits on it.
 func (e *Engine) record(ctx context.Context, results <-chan result) {
 	batch := make([]result, 0, e.cfg.BatchSize)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
-		var res result
-		var ok bool
-		if len(batch) == 0 {
-			res, ok = <-results
-		} else {
-			select {
-			case res, ok = <-results:
-			case <-timer.C:
-				batch = e.commit(ctx, batch)
-				continue
-			}
-		}
+		res, ok := <-results
 		if !ok {
-			if len(batch) > 0 {
-				e.commit(ctx, batch)
-			}
 			return
 		}
-		if len(batch) == 0 {
-			timer.Reset(e.cfg.FlushEvery)
-		}
 		batch = append(batch, res)
-		if len(batch) >= e.cfg.BatchSize {
-			timer.Stop()
+		timer.Reset(e.cfg.FlushEvery)
+		<-timer.C
+		for open := true; open; {
+			select {
+			case res, ok = <-results:
+				if !ok {
+					e.commit(ctx, batch)
+					return
+				}
+				batch = append(batch, res)
+				if len(batch) >= e.cfg.BatchSize {
+					batch = e.commit(ctx, batch)
+				}
+			default:
+				open = false
+			}
+		}
+		if len(batch) > 0 {
 			batch = e.commit(ctx, batch)
 		}
 	}
