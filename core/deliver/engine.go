@@ -30,6 +30,9 @@ type Engine struct {
 	hooksVer int64     // the change number the cache is current to
 
 	stopping atomic.Bool
+	// queues are the worker pools' channels while Run runs: finish looks
+	// at how full they are.
+	queues []chan job
 }
 
 // hookState is the engine's view of one webhook. Guarded by Engine.mu.
@@ -91,6 +94,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	results := make(chan result, 2*cfg.BatchSize)
 	firstQ := make(chan job, queueCap(cfg.Workers, cfg.ReadBatch))
 	retryQ := make(chan job, queueCap(cfg.RetryWorkers, cfg.ReadBatch))
+	e.mu.Lock()
+	e.queues = []chan job{firstQ, retryQ}
+	e.mu.Unlock()
 	p := &pools{hard: hard, soft: ctx, results: results, firstQ: firstQ,
 		lane: &lane{waits: make(chan struct{}, cfg.RetryWaits), sends: make(chan struct{}, cfg.RetryWorkers)}}
 	for range cfg.Workers {
@@ -146,15 +152,34 @@ func (e *Engine) takeSlot(h *hookState) bool {
 	return true
 }
 
-// finish frees h's in-flight slot and lets the dispatcher use it.
+// finish frees h's in-flight slot and wakes the dispatcher if that lets it
+// place more: h was at its in-flight cap, or a queue has room for a pass
+// over the backlog (see place). Waking it for every finished request, most
+// of them while the queues are full, cost more than the requests' own
+// bookkeeping.
 func (e *Engine) finish(h *hookState) {
 	e.mu.Lock()
+	capped := h.running >= e.cfg.MaxInFlightPerWebhook
 	h.running--
 	if h.deleted && h.running == 0 && e.hooks[h.t.id] == h {
 		delete(e.hooks, h.t.id)
 	}
+	wake := capped || e.queueRoom()
 	e.mu.Unlock()
-	e.signalFreed()
+	if wake {
+		e.signalFreed()
+	}
+}
+
+// queueRoom reports whether a worker queue is no more than three quarters
+// full, which is when place hands out its backlog. The caller holds e.mu.
+func (e *Engine) queueRoom() bool {
+	for _, q := range e.queues {
+		if len(q) == 0 || cap(q)-len(q) >= cap(q)/4 {
+			return true
+		}
+	}
+	return e.queues == nil
 }
 
 // signalFreed wakes the dispatcher to hand out its backlog, without reading
