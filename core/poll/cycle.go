@@ -225,8 +225,10 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 	// store gets the time so far, which leaves out only the commit itself.
 	c.commit.Status.LastPollDuration = time.Since(start)
 	if err := p.cfg.Triggers.CommitPoll(ctx, c.commit); err != nil {
+		p.goals = nil // what the store holds is read afresh
 		return nil, fmt.Errorf("commit poll: %w", err)
 	}
+	p.goals.apply(c.commit)
 	c.commitDur = time.Since(start) - c.loadDur - c.queryDur
 	return c, nil
 }
@@ -272,12 +274,11 @@ func (c *cycle) load(ctx context.Context) error {
 	if c.states, err = p.cfg.Triggers.AlertStates(ctx); err != nil {
 		return fmt.Errorf("load alert states: %w", err)
 	}
-	if c.goalStates, err = p.cfg.Triggers.GoalStates(ctx); err != nil {
-		return fmt.Errorf("load goal states: %w", err)
+	m, err := p.loadGoalMemory(ctx, c.goals)
+	if err != nil {
+		return err
 	}
-	if c.reported, err = p.cfg.Triggers.ReportedBuckets(ctx); err != nil {
-		return fmt.Errorf("load goal buckets: %w", err)
-	}
+	c.goalStates, c.reported = m.states, m.reported
 	if c.digestMarks, err = p.cfg.Triggers.DigestMarks(ctx); err != nil {
 		return fmt.Errorf("load digest marks: %w", err)
 	}

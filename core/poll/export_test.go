@@ -1,8 +1,24 @@
 package poll
 
-import "time"
+import (
+	"time"
+
+	"github.com/hookwatch/hookwatch/core"
+)
 
 // SetDigestBucket makes the poller built from cfg cut every digest into
 // buckets of d instead of the webhook's DigestInterval, so that a test sees
 // a digest interval close within seconds of ClickHouse's clock.
 func SetDigestBucket(cfg *Config, d time.Duration) { cfg.digestBucket = d }
+
+// Rewound records c, which the caller has just committed to the store
+// behind p's back, in what p keeps of its goals between polls, as if p had
+// committed it; before p's first poll it does nothing, since p then reads
+// the store.
+func Rewound(p *Poller, c core.PollCommit) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.goals != nil {
+		p.goals.apply(c)
+	}
+}
