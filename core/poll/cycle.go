@@ -161,11 +161,21 @@ func (p *Poller) since(ok bool, now time.Time) time.Time {
 // run does the work of a cycle up to and including the commit.
 func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 	c := &cycle{p: p, local: p.cfg.Now(), fired: map[int64][]core.EventType{}}
-	if err := c.load(ctx); err != nil {
-		return nil, err
+	// ClickHouse's now is asked while the store is read: a round trip
+	// that need not wait for the load.
+	var now time.Time
+	var err error
+	asked := make(chan struct{})
+	go func() {
+		defer close(asked)
+		now, err = p.cfg.Source.Now(ctx)
+	}()
+	lerr := c.load(ctx)
+	<-asked
+	if lerr != nil {
+		return nil, lerr
 	}
 	c.loadDur = time.Since(start)
-	now, err := p.cfg.Source.Now(ctx)
 	if err != nil {
 		return nil, &sourceError{"now", err}
 	}
