@@ -1,6 +1,7 @@
 package poll
 
 import (
+	"maps"
 	"time"
 
 	"github.com/hookwatch/hookwatch/core"
@@ -21,4 +22,15 @@ func Rewound(p *Poller, c core.PollCommit) {
 	if p.goals != nil {
 		p.goals.apply(c)
 	}
+}
+
+// KeptGoals returns copies of the goal states and reported buckets p keeps
+// between polls; nil maps before p's first poll.
+func KeptGoals(p *Poller) (map[int64]core.GoalState, map[core.BucketKey]uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.goals == nil {
+		return nil, nil
+	}
+	return maps.Clone(p.goals.states), maps.Clone(p.goals.reported)
 }
