@@ -161,25 +161,10 @@ func (p *Poller) since(ok bool, now time.Time) time.Time {
 // run does the work of a cycle up to and including the commit.
 func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 	c := &cycle{p: p, local: p.cfg.Now(), fired: map[int64][]core.EventType{}}
-	// ClickHouse's now is asked while the store is read: a round trip
-	// that need not wait for the load.
-	var now time.Time
-	var err error
-	asked := make(chan struct{})
-	go func() {
-		defer close(asked)
-		now, err = p.cfg.Source.Now(ctx)
-	}()
-	lerr := c.load(ctx)
-	<-asked
-	if lerr != nil {
-		return nil, lerr
+	if err := c.loadAt(ctx); err != nil {
+		return nil, err
 	}
 	c.loadDur = time.Since(start)
-	if err != nil {
-		return nil, &sourceError{"now", err}
-	}
-	c.now = now
 	if p.version == "" {
 		v, err := p.cfg.Source.Version(ctx)
 		if err != nil {
@@ -205,7 +190,7 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 		defer close(done)
 		goals, gerr = c.goalEvents(gctx, plan)
 	}()
-	err = c.traffic(ctx)
+	err := c.traffic(ctx)
 	if err != nil {
 		cancel()
 	}
@@ -241,6 +226,28 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 	p.goals.apply(c.commit)
 	c.commitDur = time.Since(start) - c.loadDur - c.queryDur
 	return c, nil
+}
+
+// loadAt loads the cycle and asks ClickHouse's now while the store is
+// read: a round trip that need not wait for the load.
+func (c *cycle) loadAt(ctx context.Context) error {
+	var now time.Time
+	var err error
+	asked := make(chan struct{})
+	go func() {
+		defer close(asked)
+		now, err = c.p.cfg.Source.Now(ctx)
+	}()
+	lerr := c.load(ctx)
+	<-asked
+	if lerr != nil {
+		return lerr
+	}
+	if err != nil {
+		return &sourceError{"now", err}
+	}
+	c.now = now
+	return nil
 }
 
 // load reads the configuration and trigger state, fresh every poll so that
