@@ -101,8 +101,12 @@ func benchPoll(b *testing.B, srv *chtest.Server, chdb string, src *clickhouse.So
 	// rewind adds the last 20 s of live traffic at the seed's rate (5 M a
 	// day, about 58 events/s), then opens every goal's buckets from the
 	// late horizon and one 10 s poll interval back, so that each timed poll
-	// recounts the horizon's buckets and finds fresh events in them, as a
-	// steady poller does.
+	// recounts the horizon's buckets, finds fresh events in them and moves
+	// every goal's state by a bucket, as a steady poller at a 10 s interval
+	// does. The states go into the store and, through poll.Rewound, into
+	// what the poller keeps of them between polls (it reads its own
+	// commits from memory, not from the store), so that the timed poll sees
+	// exactly the rewound states and writes them all again.
 	rewind := func() {
 		if err := srv.SeedSynthetic(chdb, 1000, benchEvents/(24*3600)*20, 20*time.Second); err != nil {
 			b.Fatal(err)
@@ -116,9 +120,11 @@ func benchPoll(b *testing.B, srv *chtest.Server, chdb string, src *clickhouse.So
 		for _, id := range goalIDs {
 			goalStates[id] = core.GoalState{Open: open, Recount: open}
 		}
-		if err := ts.CommitPoll(ctx, core.PollCommit{Goals: goalStates, Status: core.PollStatus{ClickHouseOK: true}}); err != nil {
+		c := core.PollCommit{Goals: goalStates, Status: core.PollStatus{ClickHouseOK: true}}
+		if err := ts.CommitPoll(ctx, c); err != nil {
 			b.Fatal(err)
 		}
+		poll.Rewound(p, c)
 	}
 
 	// baseline is the least a poll could cost: ClickHouse's now and one

@@ -161,15 +161,10 @@ func (p *Poller) since(ok bool, now time.Time) time.Time {
 // run does the work of a cycle up to and including the commit.
 func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 	c := &cycle{p: p, local: p.cfg.Now(), fired: map[int64][]core.EventType{}}
-	if err := c.load(ctx); err != nil {
+	if err := c.loadAt(ctx); err != nil {
 		return nil, err
 	}
 	c.loadDur = time.Since(start)
-	now, err := p.cfg.Source.Now(ctx)
-	if err != nil {
-		return nil, &sourceError{"now", err}
-	}
-	c.now = now
 	if p.version == "" {
 		v, err := p.cfg.Source.Version(ctx)
 		if err != nil {
@@ -195,7 +190,7 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 		defer close(done)
 		goals, gerr = c.goalEvents(gctx, plan)
 	}()
-	err = c.traffic(ctx)
+	err := c.traffic(ctx)
 	if err != nil {
 		cancel()
 	}
@@ -225,10 +220,34 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 	// store gets the time so far, which leaves out only the commit itself.
 	c.commit.Status.LastPollDuration = time.Since(start)
 	if err := p.cfg.Triggers.CommitPoll(ctx, c.commit); err != nil {
+		p.goals = nil // what the store holds is read afresh
 		return nil, fmt.Errorf("commit poll: %w", err)
 	}
+	p.goals.apply(c.commit)
 	c.commitDur = time.Since(start) - c.loadDur - c.queryDur
 	return c, nil
+}
+
+// loadAt loads the cycle and asks ClickHouse's now while the store is
+// read: a round trip that need not wait for the load.
+func (c *cycle) loadAt(ctx context.Context) error {
+	var now time.Time
+	var err error
+	asked := make(chan struct{})
+	go func() {
+		defer close(asked)
+		now, err = c.p.cfg.Source.Now(ctx)
+	}()
+	lerr := c.load(ctx)
+	<-asked
+	if lerr != nil {
+		return lerr
+	}
+	if err != nil {
+		return &sourceError{"now", err}
+	}
+	c.now = now
+	return nil
 }
 
 // load reads the configuration and trigger state, fresh every poll so that
@@ -272,12 +291,11 @@ func (c *cycle) load(ctx context.Context) error {
 	if c.states, err = p.cfg.Triggers.AlertStates(ctx); err != nil {
 		return fmt.Errorf("load alert states: %w", err)
 	}
-	if c.goalStates, err = p.cfg.Triggers.GoalStates(ctx); err != nil {
-		return fmt.Errorf("load goal states: %w", err)
+	m, err := p.loadGoalMemory(ctx, c.goals)
+	if err != nil {
+		return err
 	}
-	if c.reported, err = p.cfg.Triggers.ReportedBuckets(ctx); err != nil {
-		return fmt.Errorf("load goal buckets: %w", err)
-	}
+	c.goalStates, c.reported = m.states, m.reported
 	if c.digestMarks, err = p.cfg.Triggers.DigestMarks(ctx); err != nil {
 		return fmt.Errorf("load digest marks: %w", err)
 	}

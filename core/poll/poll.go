@@ -117,6 +117,9 @@ type Poller struct {
 	// since the last: reading all of them each poll costs tens of
 	// milliseconds at 10,000.
 	hooks core.WebhookCache
+	// goals is what the last committed poll left of the goals' counting
+	// state; nil until read, and after a failed commit.
+	goals *goalMemory
 
 	// polls is the context scheduled polls run under: it outlives Run's
 	// ctx so that a poll under way may finish, and is cancelled once Run

@@ -91,38 +91,57 @@ func saveGoalStates(ctx context.Context, tx *Tx, states map[int64]core.GoalState
 	if len(states) == 0 {
 		return nil
 	}
-	upsert, err := tx.PrepareContext(ctx, `INSERT INTO goal_watermarks (goal_id, until, recount_from)
-		SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM goals WHERE id = ?1)
-		ON CONFLICT (goal_id) DO UPDATE SET until = excluded.until, recount_from = excluded.recount_from`)
-	if err != nil {
-		return dbError("save goal states", err)
+	// Goals in step, which in a steady poll are all of them, share their
+	// state and their prune: one statement for each such group, rather
+	// than two per goal, which at thousands of goals cost most of a commit.
+	type saved struct {
+		open    int64
+		recount any // nullMS
 	}
-	defer upsert.Close()
-	del, err := tx.PrepareContext(ctx, `DELETE FROM goal_watermarks WHERE goal_id = ?`)
-	if err != nil {
-		return dbError("delete goal states", err)
-	}
-	defer del.Close()
-	prune, err := tx.PrepareContext(ctx, `DELETE FROM goal_buckets WHERE goal_id = ? AND start < ?`)
-	if err != nil {
-		return dbError("prune goal buckets", err)
-	}
-	defer prune.Close()
+	byState, byKeep, gone := map[saved][]int64{}, map[int64][]int64{}, []int64(nil)
 	for id, st := range states {
+		if st.Open.IsZero() {
+			gone = append(gone, id)
+			continue
+		}
 		keep := st.Recount
 		if keep.IsZero() || st.Open.Before(keep) {
 			keep = st.Open
 		}
-		if st.Open.IsZero() {
-			if _, err := del.ExecContext(ctx, id); err != nil {
-				return dbError("delete goal state", err)
-			}
-			_, err = tx.ExecContext(ctx, `DELETE FROM goal_buckets WHERE goal_id = ?`, id)
-		} else if _, err = upsert.ExecContext(ctx, id, ms(st.Open), nullMS(st.Recount)); err == nil {
-			_, err = prune.ExecContext(ctx, id, keep.Unix())
+		k := saved{ms(st.Open), nullMS(st.Recount)}
+		byState[k] = append(byState[k], id)
+		byKeep[keep.Unix()] = append(byKeep[keep.Unix()], id)
+	}
+	for st, ids := range byState {
+		// An UPDATE first, which is all a steady poll needs: cheaper than
+		// the upsert, which looks up each goal and conflicts.
+		res, err := tx.ExecContext(ctx, `UPDATE goal_watermarks SET until = ?2, recount_from = ?3
+			WHERE goal_id IN (SELECT value FROM json_each(?1))`, jsonIDs(ids), st.open, st.recount)
+		var n int64
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		if err == nil && n < int64(len(ids)) {
+			_, err = tx.ExecContext(ctx, `INSERT INTO goal_watermarks (goal_id, until, recount_from)
+				SELECT id, ?2, ?3 FROM goals WHERE id IN (SELECT value FROM json_each(?1))
+				ON CONFLICT (goal_id) DO NOTHING`, jsonIDs(ids), st.open, st.recount)
 		}
 		if err != nil {
-			return dbError("save goal state", err)
+			return dbError("save goal states", err)
+		}
+	}
+	for keep, ids := range byKeep {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM goal_buckets
+			WHERE goal_id IN (SELECT value FROM json_each(?1)) AND start < ?2`, jsonIDs(ids), keep); err != nil {
+			return dbError("prune goal buckets", err)
+		}
+	}
+	if len(gone) > 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM goal_watermarks WHERE goal_id IN (SELECT value FROM json_each(?))`, jsonIDs(gone)); err != nil {
+			return dbError("delete goal states", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM goal_buckets WHERE goal_id IN (SELECT value FROM json_each(?))`, jsonIDs(gone)); err != nil {
+			return dbError("delete goal states", err)
 		}
 	}
 	return nil
