@@ -136,6 +136,9 @@ func benchScale(b *testing.B, srv *chtest.Server, chdb string, sites, events int
 		b.Errorf("%d deliveries arrived twice", d)
 	}
 	b.Logf("steady polls (ms): %v; load %v, clickhouse %v, commit %v", rounded(steady), rounded(load), rounded(ch), rounded(commit))
+	if ph := p.pollPhases(); len(ph) > 0 {
+		b.Logf("first poll (ms): load %.1f, clickhouse %.1f, commit %.1f", ph[0].load, ph[0].clickhouse, ph[0].commit)
+	}
 	b.ReportMetric(startup, "startup-ms")
 	b.ReportMetric(percentile(steady, 50), "poll-ms")
 	b.ReportMetric(percentile(load, 50), "poll-load-ms")
