@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -70,7 +72,14 @@ func benchScale(b *testing.B, srv *chtest.Server, chdb string, sites, events int
 	hooks := cloneStore(b, db, sites, hooksPerSite, rc.URL)
 	b.Logf("wrote %d sites, %d goals and %d webhooks in %v", sites, sites, len(hooks), time.Since(t0).Round(time.Millisecond))
 
-	p := startBenchProc(b, db, "--clickhouse", srv.DSN(chdb), "--poll-interval", "2s")
+	args := []string{"--clickhouse", srv.DSN(chdb), "--poll-interval", "2s"}
+	memProf := os.Getenv("HOOKWATCH_BENCH_MEMPROFILE")
+	if memProf != "" {
+		// Heap profiles of the process: PATH-SITES.1 before the drain,
+		// PATH-SITES.2 halfway through it, PATH-SITES at its stop.
+		args = append(args, "--memprofile", fmt.Sprintf("%s-%d", memProf, sites))
+	}
+	p := startBenchProc(b, db, args...)
 	p.waitFirstPoll(5 * time.Minute)
 	startup := msOf(p.firstPollAt.Sub(p.started))
 
@@ -87,6 +96,9 @@ func benchScale(b *testing.B, srv *chtest.Server, chdb string, sites, events int
 		load, ch, commit = append(load, ph.load), append(ch, ph.clickhouse), append(commit, ph.commit)
 	}
 	idleRSS := p.peakRSSMB()
+	if memProf != "" {
+		_ = p.cmd.Process.Signal(syscall.SIGUSR1)
+	}
 
 	sdb, err := sqlite.Open(db)
 	if err != nil {
@@ -104,7 +116,12 @@ func benchScale(b *testing.B, srv *chtest.Server, chdb string, sites, events int
 	}
 	enqueued := time.Now()
 	deadline := enqueued.Add(10 * time.Minute)
+	half := memProf != ""
 	for rc.count() < len(nds) {
+		if half && rc.count() >= len(nds)/2 {
+			_ = p.cmd.Process.Signal(syscall.SIGUSR1)
+			half = false
+		}
 		if time.Now().After(deadline) || !p.running() {
 			b.Fatalf("%d of %d delivered after %v\n%s", rc.count(), len(nds), time.Since(enqueued), p.logTail())
 		}
@@ -119,6 +136,9 @@ func benchScale(b *testing.B, srv *chtest.Server, chdb string, sites, events int
 		b.Errorf("%d deliveries arrived twice", d)
 	}
 	b.Logf("steady polls (ms): %v; load %v, clickhouse %v, commit %v", rounded(steady), rounded(load), rounded(ch), rounded(commit))
+	if ph := p.pollPhases(); len(ph) > 0 {
+		b.Logf("first poll (ms): load %.1f, clickhouse %.1f, commit %.1f", ph[0].load, ph[0].clickhouse, ph[0].commit)
+	}
 	b.ReportMetric(startup, "startup-ms")
 	b.ReportMetric(percentile(steady, 50), "poll-ms")
 	b.ReportMetric(percentile(load, 50), "poll-load-ms")

@@ -29,6 +29,10 @@ type Config struct {
 	ScreenshotsAfter time.Duration
 	// CPUProfile is the hidden --cpuprofile: where Run to Close writes a CPU profile.
 	CPUProfile string
+	// MemProfile is the hidden --memprofile: where Close writes a heap
+	// profile (and, on unix, SIGUSR1 writes one numbered beside it), each
+	// with the runtime's memory figures in a .stats file beside it.
+	MemProfile string
 }
 
 // Environment variables, read when the matching flag is not given.

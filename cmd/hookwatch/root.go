@@ -100,8 +100,9 @@ func (c *cli) globalFlags(root *cobra.Command) {
 	cfg.ScreenshotsAfter = 45 * time.Second
 	durationFlag(fs, &cfg.ScreenshotsAfter, "screenshots-after", "how long the window runs before --screenshots")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the engine to `FILE`")
+	fs.StringVar(&cfg.MemProfile, "memprofile", "", "write a heap profile of the engine to `FILE` when it stops")
 	retryFlags(fs, &cfg.Retry)
-	for _, name := range []string{"screenshots", "screenshots-after", "cpuprofile", "retry-schedule", "request-timeout"} {
+	for _, name := range []string{"screenshots", "screenshots-after", "cpuprofile", "memprofile", "retry-schedule", "request-timeout"} {
 		_ = fs.MarkHidden(name) // diagnostics and test aids, left out of help
 	}
 }

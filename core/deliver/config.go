@@ -19,6 +19,10 @@ import (
 type Config struct {
 	Deliveries core.DeliveryService
 	Webhooks   core.WebhookService
+	// Hooks, if set, is the webhook cache the engine refreshes from
+	// Webhooks and sends from; the caller shares it with the poller so
+	// that each webhook is held once. Nil: the engine keeps its own.
+	Hooks *core.WebhookCache
 
 	// Policy decides what follows each attempt; default
 	// core.DefaultRetryPolicy().
@@ -88,6 +92,9 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
+	if c.Hooks == nil {
+		c.Hooks = &core.WebhookCache{}
+	}
 	if c.Policy.Schedule == nil {
 		c.Policy = core.DefaultRetryPolicy()
 	}

@@ -190,7 +190,7 @@ func (e *Engine) place(q *queue) (wait time.Duration) {
 			kept = append(kept, d)
 			continue
 		}
-		h := e.hooks[d.WebhookID]
+		h := e.hookOf(d.WebhookID)
 		if h == nil || !h.t.enabled {
 			// Held in the outbox until it is enabled again.
 			delete(e.inflight, d.ID)
@@ -200,7 +200,7 @@ func (e *Engine) place(q *queue) (wait time.Duration) {
 		ok := h.running < e.cfg.MaxInFlightPerWebhook // else a finished request wakes the dispatcher
 		if h.limiter == nil {
 			// Made on first use: most of a large cache may never send.
-			h.limiter = rate.NewLimiter(e.rateOf(h.t.format))
+			h.limiter = rate.NewLimiter(e.rateOf(h.t.w.Format))
 		}
 		if ok && !h.limiter.AllowN(now, 1) {
 			ok = false
@@ -217,6 +217,7 @@ func (e *Engine) place(q *queue) (wait time.Duration) {
 			continue
 		}
 		h.running++
+		h.jobs++
 		q.unqueue(d.WebhookID)
 		q.ch <- job{d: d, h: h, t: h.t}
 		room--
@@ -249,20 +250,17 @@ func tokenWait(l *rate.Limiter, now time.Time) time.Duration {
 }
 
 func (e *Engine) missingHook(ds []*core.Delivery) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	for _, d := range ds {
-		if e.hooks[d.WebhookID] == nil {
+		if e.cfg.Hooks.Webhook(d.WebhookID) == nil {
 			return true
 		}
 	}
 	return false
 }
 
-// refreshHooks brings the cached webhooks up to date if the cache is older
-// than hookRefresh (or always, with force), reading only the webhooks
-// changed since, a page at a time. Limiters and in-flight counts carry
-// over.
+// refreshHooks brings the webhook cache up to date if it is older than
+// hookRefresh (or always, with force), reading only the webhooks changed
+// since, and then sweeps the delivery states that hold nothing.
 func (e *Engine) refreshHooks(ctx context.Context, force bool) error {
 	e.mu.Lock()
 	fresh := !force && !e.hooksAt.IsZero() && time.Since(e.hooksAt) < hookRefresh
@@ -270,71 +268,67 @@ func (e *Engine) refreshHooks(ctx context.Context, force bool) error {
 	if fresh {
 		return nil
 	}
-	var gone map[int64]bool // on a reset, what no page has had yet
-	for {
-		e.mu.Lock()
-		since := e.hooksVer
-		e.mu.Unlock()
-		ch, err := e.cfg.Webhooks.WebhookChanges(ctx, since, core.WebhookChangesPage)
-		if err != nil {
-			return err
+	if err := e.cfg.Hooks.Refresh(ctx, e.cfg.Webhooks); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.hooksAt = time.Now()
+	e.sweep(e.hooksAt)
+	return nil
+}
+
+// sweep drops the delivery states that no job points at and whose token
+// bucket is full (or whose webhook is gone): a new one made on the next
+// delivery behaves the same. The caller holds e.mu.
+func (e *Engine) sweep(now time.Time) {
+	for id, h := range e.hooks {
+		if h.running > 0 || h.jobs > 0 || (h.w != nil && h.t.enabled != h.w.Enabled) {
+			continue // busy, or disabled by markDisabled ahead of the cache
 		}
-		e.mu.Lock()
-		if ch.Reset {
-			gone = make(map[int64]bool, len(e.hooks))
-			for id := range e.hooks {
-				gone[id] = true
-			}
+		if h.w == nil || h.limiter == nil || h.limiter.TokensAt(now) >= float64(h.limiter.Burst()) {
+			delete(e.hooks, id)
 		}
-		for _, w := range ch.Changed {
-			delete(gone, w.ID)
-		}
-		e.apply(ch)
-		if !ch.More {
-			for id := range gone {
-				e.forget(id)
-			}
-			e.hooksAt = time.Now()
-			e.mu.Unlock()
+	}
+}
+
+// hookOf returns the delivery state of webhook id, made if need be and
+// brought up to the cached webhook, or nil if the cache has no such
+// webhook and the engine no state for it. The caller holds e.mu.
+func (e *Engine) hookOf(id int64) *hookState {
+	w := e.cfg.Hooks.Webhook(id)
+	h := e.hooks[id]
+	if h == nil {
+		if w == nil {
 			return nil
 		}
-		e.mu.Unlock()
+		h = &hookState{id: id}
+		e.hooks[id] = h
 	}
+	e.follow(h, w)
+	return h
 }
 
-// apply brings the cache up to ch. The caller holds e.mu.
-func (e *Engine) apply(ch *core.WebhookChanges) {
-	e.hooksVer = ch.Version
-	for _, w := range ch.Changed {
-		h := e.hooks[w.ID]
-		limit, burst := e.rateOf(w.Format)
-		if h == nil {
-			h = &hookState{}
-			e.hooks[w.ID] = h
-		} else if h.limiter != nil && h.limiter.Limit() != limit {
-			h.limiter.SetLimit(limit) // its format changed
-			h.limiter.SetBurst(burst)
-		}
-		if t := newTarget(w); h.t == nil || h.deleted || !h.t.same(t) {
-			h.t, h.deleted = t, false
-		}
+// follow brings h up to w, the cached webhook (nil: deleted). Its limiter
+// and in-flight counts carry over; its target is replaced only if w sends
+// otherwise, and a deleted webhook's is disabled. The caller holds e.mu.
+func (e *Engine) follow(h *hookState, w *core.Webhook) {
+	if h.t != nil && h.w == w {
+		return
 	}
-	for _, id := range ch.Deleted {
-		e.forget(id)
+	h.w = w
+	if w == nil {
+		if h.t.enabled {
+			h.t = h.t.disabled()
+		}
+		return
 	}
-}
-
-// forget drops a deleted webhook from the cache, or, while it has
-// deliveries queued or sending, disables it until they are done (see
-// finish). The caller holds e.mu.
-func (e *Engine) forget(id int64) {
-	h := e.hooks[id]
-	switch {
-	case h == nil:
-	case h.running == 0:
-		delete(e.hooks, id)
-	default:
-		h.t, h.deleted = h.t.disabled(), true
+	if limit, burst := e.rateOf(w.Format); h.limiter != nil && h.limiter.Limit() != limit {
+		h.limiter.SetLimit(limit) // its format changed
+		h.limiter.SetBurst(burst)
+	}
+	if t := newTarget(w); h.t == nil || !h.t.same(t) {
+		h.t = t
 	}
 }
 
@@ -343,6 +337,7 @@ func (e *Engine) forget(id int64) {
 func (e *Engine) target(h *hookState) *target {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.follow(h, e.cfg.Hooks.Webhook(h.id))
 	return h.t
 }
 
@@ -361,7 +356,7 @@ func (e *Engine) rateOf(f core.Format) (rate.Limit, int) {
 func (e *Engine) markDisabled(webhookID int64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if h := e.hooks[webhookID]; h != nil && h.t.enabled {
+	if h := e.hookOf(webhookID); h != nil && h.t.enabled {
 		h.t = h.t.disabled()
 	}
 }

@@ -6,9 +6,11 @@
 // The Engine reads due deliveries in batches and hands them to the
 // first-attempt workers or to the retry lane, so that first attempts never
 // wait behind retries; it holds back a webhook that is at its in-flight cap
-// or out of rate tokens without blocking a worker on it, keeps a cache of
-// the webhooks that reads only what changed, and commits the attempts of
-// many workers in one transaction.
+// or out of rate tokens without blocking a worker on it, sends from a
+// core.WebhookCache (shared with the poller, and refreshed with only what
+// changed) beside which it keeps only the delivery state of the webhooks
+// sending lately, and commits the attempts of many workers in one
+// transaction.
 //
 // Every request goes through a go-retryablehttp client whose hooks record
 // it (see worker). A failed first attempt whose next step is short

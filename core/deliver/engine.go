@@ -25,9 +25,13 @@ type Engine struct {
 
 	mu       sync.Mutex
 	inflight map[int64]bool // delivery ids queued, sending, awaiting commit, or waiting in process
-	hooks    map[int64]*hookState
-	hooksAt  time.Time // when the webhook changes were last asked for
-	hooksVer int64     // the change number the cache is current to
+	// hooks holds the delivery state of the webhooks that sent lately;
+	// the webhooks themselves are in cfg.Hooks. An entry with nothing
+	// in flight and a full token bucket holds nothing a new one would
+	// not, and sweep drops it, so that a drain to 100,000 webhooks does
+	// not keep 100,000 parsed URLs and limiters.
+	hooks   map[int64]*hookState
+	hooksAt time.Time // when cfg.Hooks was last refreshed
 
 	stopping atomic.Bool
 	// queues are the worker pools' channels while Run runs: finish looks
@@ -37,14 +41,18 @@ type Engine struct {
 
 // hookState is the engine's view of one webhook. Guarded by Engine.mu.
 type hookState struct {
-	t       *target
-	limiter *rate.Limiter // made by the dispatcher on first use
+	id int64
+	w  *core.Webhook // the cache's webhook t was last checked against; nil: deleted
+	t  *target
+	// limiter is made by the dispatcher on first use.
+	limiter *rate.Limiter
 	// running counts the webhook's deliveries queued or sending, against
 	// MaxInFlightPerWebhook; a delivery waiting between two tries in
 	// process holds no slot.
 	running int
-	// deleted: the webhook is gone; the entry goes once running is 0.
-	deleted bool
+	// jobs counts the jobs that point at the entry, waiting ones too: the
+	// entry stays while any does, so that their slots count against it.
+	jobs int
 }
 
 // job is one delivery handed to a worker.
@@ -161,9 +169,6 @@ func (e *Engine) finish(h *hookState) {
 	e.mu.Lock()
 	capped := h.running >= e.cfg.MaxInFlightPerWebhook
 	h.running--
-	if h.deleted && h.running == 0 && e.hooks[h.t.id] == h {
-		delete(e.hooks, h.t.id)
-	}
 	wake := capped || e.queueRoom()
 	e.mu.Unlock()
 	if wake {
@@ -180,6 +185,16 @@ func (e *Engine) queueRoom() bool {
 		}
 	}
 	return e.queues == nil
+}
+
+// done says that a job of h is over: no worker holds it any more.
+func (e *Engine) done(h *hookState) {
+	if h == nil {
+		return // a test send's
+	}
+	e.mu.Lock()
+	h.jobs--
+	e.mu.Unlock()
 }
 
 // signalFreed wakes the dispatcher to hand out its backlog, without reading

@@ -12,24 +12,18 @@ import (
 )
 
 // target is what the engine keeps of a webhook in order to send to it: the
-// fields a request needs and none of the rest of core.Webhook, so that a
-// cache of 100,000 stays small. It is never changed once built; a change to
-// the webhook builds a new one, which is how a worker notices that the
-// webhook it is retrying was edited. The parsed URL and keys are made on
-// first use: most of a large cache is not sent to between two edits.
+// webhook itself, as the shared core.WebhookCache holds it (so that 100,000
+// webhooks are held once, not once by the poller and again here), whether
+// it may be sent to, and what its requests share once made. It is never
+// changed once built; a change to the webhook that changes its requests
+// builds a new one, which is how a worker notices that the webhook it is
+// retrying was edited. The parsed URL and keys are made on first use: most
+// of a large cache is not sent to between two edits.
 type target struct {
-	id           int64
-	url          string
-	secret, prev string
-	prevUntil    time.Time
-	enabled      bool
-	allowPrivate bool
-	headers      map[string]string // the custom headers; nil when none
-	// format, site and contentType give the format's own headers
-	// (core.MessageHeaders): ntfy's Title, Tags and Priority and the
-	// Content-Type.
-	format      core.Format
-	site        string
+	w       *core.Webhook // shared: never changed
+	enabled bool          // w.Enabled, unless the engine disabled it since
+	// contentType is the format's Content-Type (core.MessageHeaders give
+	// the format's other headers: ntfy's Title, Tags and Priority).
 	contentType []string
 
 	once sync.Once
@@ -48,13 +42,9 @@ type prepared struct {
 }
 
 func newTarget(w *core.Webhook) *target {
-	t := &target{id: w.ID, url: w.URL, secret: w.Secret, prev: w.PrevSecret, prevUntil: w.PrevSecretUntil,
-		enabled: w.Enabled, allowPrivate: w.AllowPrivate, format: w.Format, site: w.Site, contentType: jsonType}
+	t := &target{w: w, enabled: w.Enabled, contentType: jsonType}
 	if ct := w.ContentType(); ct != jsonType[0] {
 		t.contentType = []string{ct}
-	}
-	if len(w.Headers) > 0 {
-		t.headers = w.Headers
 	}
 	return t
 }
@@ -64,15 +54,18 @@ func newTarget(w *core.Webhook) *target {
 // with the first failed attempt), and such a change must neither end a
 // retry waiting in process nor parse the webhook again.
 func (t *target) same(o *target) bool {
-	return t.url == o.url && t.secret == o.secret && t.prev == o.prev && t.prevUntil.Equal(o.prevUntil) &&
-		t.enabled == o.enabled && t.allowPrivate == o.allowPrivate && maps.Equal(t.headers, o.headers) &&
-		t.format == o.format && t.site == o.site && t.contentType[0] == o.contentType[0]
+	a, b := t.w, o.w
+	return a.URL == b.URL && a.Secret == b.Secret && a.PrevSecret == b.PrevSecret &&
+		a.PrevSecretUntil.Equal(b.PrevSecretUntil) && t.enabled == o.enabled && a.AllowPrivate == b.AllowPrivate &&
+		maps.Equal(a.Headers, b.Headers) && a.Format == b.Format && a.Site == b.Site && t.contentType[0] == o.contentType[0]
 }
+
+// allowPrivate says whether t may be sent to private addresses.
+func (t *target) allowPrivate() bool { return t.w.AllowPrivate }
 
 // disabled returns a copy of t that is disabled.
 func (t *target) disabled() *target {
-	return &target{id: t.id, url: t.url, secret: t.secret, prev: t.prev, prevUntil: t.prevUntil,
-		allowPrivate: t.allowPrivate, headers: t.headers, format: t.format, site: t.site, contentType: t.contentType}
+	return &target{w: t.w, contentType: t.contentType}
 }
 
 // prepared parses t's URL and secrets on first use.
@@ -80,25 +73,25 @@ func (t *target) prepared() *prepared {
 	t.once.Do(func() {
 		p := &prepared{}
 		t.prep = p
-		u, err := url.Parse(t.url)
+		u, err := url.Parse(t.w.URL)
 		if err != nil {
 			p.err = err
 			return
 		}
-		k, err := core.ParseSecret(t.secret)
+		k, err := core.ParseSecret(t.w.Secret)
 		if err != nil {
-			p.err = fmt.Errorf("webhook %d has an unusable secret: %w", t.id, err)
+			p.err = fmt.Errorf("webhook %d has an unusable secret: %w", t.w.ID, err)
 			return
 		}
 		p.url, p.keys = u, [][]byte{k}
-		if t.prev != "" {
-			if pk, err := core.ParseSecret(t.prev); err == nil {
+		if t.w.PrevSecret != "" {
+			if pk, err := core.ParseSecret(t.w.PrevSecret); err == nil {
 				p.keys = append(p.keys, pk)
 			}
 		}
-		if len(t.headers) > 0 {
-			p.custom = make(http.Header, len(t.headers))
-			for k, v := range t.headers {
+		if len(t.w.Headers) > 0 {
+			p.custom = make(http.Header, len(t.w.Headers))
+			for k, v := range t.w.Headers {
 				ck := http.CanonicalHeaderKey(k)
 				p.custom[ck] = []string{v}
 				p.hidden = append(p.hidden, ck)
@@ -111,7 +104,7 @@ func (t *target) prepared() *prepared {
 // keysAt returns the keys that sign a request at now: the current
 // secret's, and the previous one's while it is still in its overlap.
 func (p *prepared) keysAt(t *target, now time.Time) [][]byte {
-	if len(p.keys) > 1 && !now.Before(t.prevUntil) {
+	if len(p.keys) > 1 && !now.Before(t.w.PrevSecretUntil) {
 		return p.keys[:1]
 	}
 	return p.keys
@@ -121,10 +114,10 @@ func (p *prepared) keysAt(t *target, now time.Time) [][]byte {
 // other than the Content-Type, or nil when the format has none (all but
 // ntfy).
 func (t *target) formatHeaders(et core.EventType) map[string]string {
-	if t.format != core.FormatNtfy {
+	if t.w.Format != core.FormatNtfy {
 		return nil
 	}
-	h := core.MessageHeaders(&core.Webhook{Format: t.format, Site: t.site}, et)
+	h := core.MessageHeaders(t.w, et)
 	delete(h, "Content-Type")
 	return h
 }

@@ -144,6 +144,7 @@ func (e *Engine) feedLane(p *pools, retryQ <-chan job) {
 	for j := range retryQ {
 		if e.stopping.Load() || !acquire(p.lane.waits, p.soft) {
 			e.finish(j.h) // not started: it stays due, untouched
+			e.done(j.h)
 			e.release(j.d.ID)
 			continue
 		}
@@ -179,7 +180,7 @@ func (w *worker) deliver(j job) (moved bool) {
 		return false
 	}
 	client := w.guarded
-	if j.t.allowPrivate {
+	if j.t.allowPrivate() {
 		client = w.private
 	}
 	_, _ = client.Do(req) // the hooks recorded every try
@@ -206,6 +207,7 @@ func (w *worker) letGo() {
 	w.mu.Lock()
 	w.waiting = false
 	w.mu.Unlock()
+	w.e.done(w.j.h)
 	w.j = job{}
 }
 
@@ -338,7 +340,7 @@ func (e *Engine) sendOnce(ctx context.Context, t *target, d *core.Delivery) core
 		return w.outcome(w.ctx, nil, err)
 	}
 	client := w.guarded
-	if t.allowPrivate {
+	if t.allowPrivate() {
 		client = w.private
 	}
 	_, _ = client.Do(req)

@@ -37,6 +37,11 @@ type Config struct {
 	Goals    core.GoalService
 	Webhooks core.WebhookService
 	Triggers core.TriggerStore
+	// Hooks, if set, is the webhook cache the poller refreshes from
+	// Webhooks and reads at every poll; the caller shares it with the
+	// delivery engine so that each webhook is held once. Nil: the poller
+	// keeps its own.
+	Hooks *core.WebhookCache
 
 	// Notify wakes the delivery engine after a poll committed deliveries.
 	// It must not block.
@@ -113,10 +118,10 @@ type Poller struct {
 	retryAt time.Time
 	// anomaly is the anomaly rules' memory: baselines and streaks.
 	anomaly anomalyState
-	// hooks holds every webhook, refreshed at each poll from what changed
-	// since the last: reading all of them each poll costs tens of
-	// milliseconds at 10,000.
-	hooks core.WebhookCache
+	// hooks holds every webhook (Config.Hooks), refreshed at each poll
+	// from what changed since the last: reading all of them each poll
+	// costs tens of milliseconds at 10,000.
+	hooks *core.WebhookCache
 	// goals is what the last committed poll left of the goals' counting
 	// state; nil until read, and after a failed commit.
 	goals *goalMemory
@@ -167,7 +172,10 @@ func New(cfg Config) *Poller {
 	if cfg.Notify == nil {
 		cfg.Notify = func() {}
 	}
-	p := &Poller{cfg: cfg, log: cfg.Logger.With("component", "poll")}
+	if cfg.Hooks == nil {
+		cfg.Hooks = &core.WebhookCache{}
+	}
+	p := &Poller{cfg: cfg, log: cfg.Logger.With("component", "poll"), hooks: cfg.Hooks}
 	p.sched.interval = cfg.Interval
 	return p
 }
