@@ -99,3 +99,19 @@ func displayAvailable() error {
 	}
 	return nil
 }
+
+// settingsNotifier is the SettingsService the window saves through: the
+// window's own commits are invisible to watchOthers, which sees other
+// processes' only, so each save applies the settings itself.
+type settingsNotifier struct {
+	core.SettingsService
+	changed func(ctx context.Context)
+}
+
+func (s settingsNotifier) SetSetting(ctx context.Context, key, value string) error {
+	err := s.SettingsService.SetSetting(ctx, key, value)
+	if err == nil {
+		s.changed(ctx)
+	}
+	return err
+}
