@@ -34,9 +34,6 @@ type Engine struct {
 	hooksAt time.Time // when cfg.Hooks was last refreshed
 
 	stopping atomic.Bool
-	// queues are the worker pools' channels while Run runs: finish looks
-	// at how full they are.
-	queues []chan job
 }
 
 // hookState is the engine's view of one webhook. Guarded by Engine.mu.
@@ -102,9 +99,6 @@ func (e *Engine) Run(ctx context.Context) error {
 	results := make(chan result, 2*cfg.BatchSize)
 	firstQ := make(chan job, queueCap(cfg.Workers, cfg.ReadBatch))
 	retryQ := make(chan job, queueCap(cfg.RetryWorkers, cfg.ReadBatch))
-	e.mu.Lock()
-	e.queues = []chan job{firstQ, retryQ}
-	e.mu.Unlock()
 	p := &pools{hard: hard, soft: ctx, results: results, firstQ: firstQ,
 		lane: &lane{waits: make(chan struct{}, cfg.RetryWaits), sends: make(chan struct{}, cfg.RetryWorkers)}}
 	for range cfg.Workers {
@@ -160,31 +154,12 @@ func (e *Engine) takeSlot(h *hookState) bool {
 	return true
 }
 
-// finish frees h's in-flight slot and wakes the dispatcher if that lets it
-// place more: h was at its in-flight cap, or a queue has room for a pass
-// over the backlog (see place). Waking it for every finished request, most
-// of them while the queues are full, cost more than the requests' own
-// bookkeeping.
+// finish frees h's in-flight slot and lets the dispatcher use it.
 func (e *Engine) finish(h *hookState) {
 	e.mu.Lock()
-	capped := h.running >= e.cfg.MaxInFlightPerWebhook
 	h.running--
-	wake := capped || e.queueRoom()
 	e.mu.Unlock()
-	if wake {
-		e.signalFreed()
-	}
-}
-
-// queueRoom reports whether a worker queue is no more than three quarters
-// full, which is when place hands out its backlog. The caller holds e.mu.
-func (e *Engine) queueRoom() bool {
-	for _, q := range e.queues {
-		if len(q) == 0 || cap(q)-len(q) >= cap(q)/4 {
-			return true
-		}
-	}
-	return e.queues == nil
+	e.signalFreed()
 }
 
 // done says that a job of h is over: no worker holds it any more.
