@@ -223,7 +223,7 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 		p.goals = nil // what the store holds is read afresh
 		return nil, fmt.Errorf("commit poll: %w", err)
 	}
-	p.goals.apply(c.commit)
+	p.goals.apply(c.commit, p.cfg.Now())
 	c.commitDur = time.Since(start) - c.loadDur - c.queryDur
 	return c, nil
 }

@@ -20,7 +20,7 @@ func Rewound(p *Poller, c core.PollCommit) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.goals != nil {
-		p.goals.apply(c)
+		p.goals.apply(c, p.goals.at)
 	}
 }
 

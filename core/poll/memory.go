@@ -19,13 +19,30 @@ type goalMemory struct {
 	states   map[int64]core.GoalState
 	reported map[core.BucketKey]uint64
 	created  map[int64]time.Time
+	// at is the wall-clock time of the last commit applied; see
+	// goalMemoryFresh.
+	at time.Time
 }
+
+// goalMemoryFresh is how long after its last commit the kept copy is
+// trusted. A process that was suspended or stopped for longer may have
+// lost the lease to another one, whose commits the copy has not seen; it
+// reads the store afresh then, as after a failed commit, rather than
+// report again what the other one sent. It is well under the lease's
+// 30 s, and above a 10 s poll's gap; a poller slower than that reads the
+// store at every poll, as it did before the copy was kept.
+const goalMemoryFresh = 15 * time.Second
 
 // loadGoalMemory returns the states and reported buckets of goals: from memory
 // after a committed poll, from the store otherwise. The cycle only reads
 // the maps; apply changes them once the cycle's commit is in.
 func (p *Poller) loadGoalMemory(ctx context.Context, goals []*core.Goal) (*goalMemory, error) {
 	m := p.goals
+	// Round(0): the wall clock, which runs on while the machine sleeps,
+	// unlike the monotonic one.
+	if m != nil && p.cfg.Now().Round(0).Sub(m.at.Round(0)) > goalMemoryFresh {
+		m = nil
+	}
 	if m == nil {
 		states, err := p.cfg.Triggers.GoalStates(ctx)
 		if err != nil {
@@ -76,7 +93,8 @@ func (p *Poller) loadGoalMemory(ctx context.Context, goals []*core.Goal) (*goalM
 // CommitPoll wrote it: the goals' new states, their reported buckets, and
 // the buckets pruned (before a goal's Recount, or with none its Open; all
 // of them for a goal forgotten).
-func (m *goalMemory) apply(c core.PollCommit) {
+func (m *goalMemory) apply(c core.PollCommit, at time.Time) {
+	m.at = at
 	for k, n := range c.Reported {
 		if _, ok := m.created[k.GoalID]; ok {
 			m.reported[k] = n

@@ -3,6 +3,7 @@ package poll_test
 import (
 	"fmt"
 	"maps"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,5 +108,47 @@ func TestGoalMemoryMatchesStore(t *testing.T) {
 	check("after the goals were dropped")
 	if states, _ := poll.KeptGoals(p); len(states) != 0 {
 		t.Errorf("states %v kept for goals no webhook takes", states)
+	}
+}
+
+// A poller stopped for longer than the lease (a laptop asleep, SIGSTOP)
+// may come back after another process took over and sent what it had not:
+// it must read the store again, not report those completions a second time
+// from what it kept.
+func TestGoalMemoryAfterAGap(t *testing.T) {
+	e := newEnv(t)
+	const pid = 43
+	site := e.site("gap.example", pid)
+	e.goal(&core.Goal{SiteID: site.ID, EventName: "Signup"})
+	hook := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventGoal}})
+	var asleep atomic.Int64 // how long the first poller has been stopped
+	cfg := e.config(e.src)
+	cfg.Now = func() time.Time { return time.Now().Add(time.Duration(asleep.Load())) }
+	first := poll.New(cfg)
+	e.pollOnce(first)
+
+	// While it is stopped, a second poller takes over and sends 1 and then
+	// 2, in two buckets: two deliveries whose spans differ from the one
+	// delivery the first would make of both.
+	second := e.poller()
+	e.pollOnce(second)
+	at := e.chNow()
+	e.insert(goalEvents(pid, at, "Signup", "/", 1, 1)...)
+	e.pollPast(second, at)
+	next := core.BucketStart(at).Add(core.GoalBucket)
+	eventually(t, "ClickHouse's clock reaches the next bucket", func() bool { return !e.chNow().Before(next) })
+	at = e.chNow()
+	e.insert(goalEvents(pid, at, "Signup", "/", 2, 2)...)
+	e.pollPast(second, at)
+	if got := completions(decodeGoals(t, e.delivered(hook.ID)), "Signup"); got != 3 {
+		t.Fatalf("the second poller sent %d completions; want 3", got)
+	}
+
+	// The first comes back, polls once more before it finds its lease
+	// gone, and sends nothing the second already did.
+	asleep.Store(int64(time.Minute))
+	e.pollOnce(first)
+	if got := completions(decodeGoals(t, e.delivered(hook.ID)), "Signup"); got != 3 {
+		t.Errorf("after the first poller came back, %d completions were sent in all; want 3", got)
 	}
 }
