@@ -76,3 +76,13 @@ type GoalState struct {
 	// its last recount yet; zero for none.
 	Recount time.Time
 }
+
+// Kept is the start of the oldest bucket whose reported count the goal
+// still needs: its Recount, or its Open when that is earlier or there is
+// no Recount. Reported counts of older buckets are pruned.
+func (s GoalState) Kept() time.Time {
+	if s.Recount.IsZero() || s.Open.Before(s.Recount) {
+		return s.Open
+	}
+	return s.Recount
+}

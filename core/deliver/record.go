@@ -34,16 +34,13 @@ type result struct {
 // engine's rate, so a worker rarely waits on it.
 func (e *Engine) record(ctx context.Context, results <-chan result) {
 	batch := make([]result, 0, e.cfg.BatchSize)
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
 	for {
 		res, ok := <-results
 		if !ok {
 			return
 		}
 		batch = append(batch, res)
-		timer.Reset(e.cfg.FlushEvery)
-		<-timer.C
+		time.Sleep(e.cfg.FlushEvery)
 		for open := true; open; {
 			select {
 			case res, ok = <-results:

@@ -115,11 +115,7 @@ func (m *goalMemory) apply(c core.PollCommit, at time.Time) {
 		if !ok {
 			continue
 		}
-		keep := st.Recount
-		if keep.IsZero() || st.Open.Before(keep) {
-			keep = st.Open
-		}
-		if st.Open.IsZero() || k.Start < keep.Unix() {
+		if st.Open.IsZero() || k.Start < st.Kept().Unix() {
 			delete(m.reported, k)
 		}
 	}

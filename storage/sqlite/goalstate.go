@@ -104,10 +104,7 @@ func saveGoalStates(ctx context.Context, tx *Tx, states map[int64]core.GoalState
 			gone = append(gone, id)
 			continue
 		}
-		keep := st.Recount
-		if keep.IsZero() || st.Open.Before(keep) {
-			keep = st.Open
-		}
+		keep := st.Kept()
 		k := saved{ms(st.Open), nullMS(st.Recount)}
 		byState[k] = append(byState[k], id)
 		byKeep[keep.Unix()] = append(byKeep[keep.Unix()], id)
