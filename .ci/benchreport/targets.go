@@ -78,6 +78,14 @@ func (rn *run) throughputTargets() []target {
 		}
 		ts = append(ts, t)
 	}
+	if r, ok := rn.get("BenchmarkMemory", "apart-ratio"); ok {
+		base, _ := rn.get("BenchmarkMemory", "apart-baseline-req/s")
+		hw, _ := rn.get("BenchmarkMemory", "hookwatch-cpu-us/delivery")
+		rc, _ := rn.get("BenchmarkMemory", "receiver-cpu-us/delivery")
+		v := fmt.Sprintf("%s %% of the loop apart; CPU per delivery: hookwatch %s µs, receiver %s µs", num(r*100), num(hw), num(rc))
+		ts = append(ts, target{what: "The same binary run beside a loop in a process of its own, as hookwatch is (cmd/hookwatch)",
+			value: v, measured: v, baseline: num(base) + " req/s, the same loop from a second process", goal: "—", verdict: "informational"})
+	}
 	return ts
 }
 
@@ -119,6 +127,11 @@ func (rn *run) pollTargets() []target {
 		t.measured = fmt.Sprintf("%s ms = %s × baseline", num(poll), num(poll/base))
 	}
 	ts := []target{t}
+	if f, ok := rn.get("BenchmarkPollCycle/sites=1000", "pathname-floor-ms"); ok && f > 0 {
+		v := fmt.Sprintf("%s × the pathname floor", num(poll/f))
+		ts = append(ts, target{what: "The same poll beside the least read of the `pathname` column its page goal needs",
+			value: v, measured: v, baseline: num(f) + " ms: ClickHouse's now() plus the grouped top-pages query over the same sites and window", goal: "—", verdict: "informational"})
+	}
 	if v, ok := rn.get("BenchmarkPollCycle/sites=1000/drop-check", "ms/poll"); ok {
 		b, _ := rn.get("BenchmarkPollCycle/sites=1000/drop-check", "baseline-ms")
 		ts = append(ts, target{what: "Poll cycle with the 12 h drop count, 1,000 sites (runs once a minute, not every poll)",
