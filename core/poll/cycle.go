@@ -250,44 +250,17 @@ func (c *cycle) loadAt(ctx context.Context) error {
 	return nil
 }
 
-// load reads the configuration and trigger state, fresh every poll so that
-// edits made by the CLI apply at the next poll.
+// load reads the trigger state, and the configuration where it changed
+// (loadConfig), so that edits made by the CLI apply at the next poll.
 func (c *cycle) load(ctx context.Context) error {
 	p := c.p
-	sites, err := p.cfg.Sites.FindSites(ctx)
+	l, err := p.loadConfig(ctx, p.loaded)
 	if err != nil {
-		return fmt.Errorf("load sites: %w", err)
+		return err
 	}
-	c.sites = make(map[int64]*core.Site, len(sites))
-	for _, s := range sites {
-		c.sites[s.ID] = s
-		c.siteIDs = append(c.siteIDs, s.PlausibleID)
-	}
-	if c.goals, err = p.cfg.Goals.FindGoals(ctx, core.GoalFilter{}); err != nil {
-		return fmt.Errorf("load goals: %w", err)
-	}
-	c.goalByID = make(map[int64]*core.Goal, len(c.goals))
-	for _, g := range c.goals {
-		c.goalByID[g.ID] = g
-	}
-	if err := p.hooks.Refresh(ctx, p.cfg.Webhooks); err != nil {
-		return fmt.Errorf("load webhooks: %w", err)
-	}
-	hooks := p.hooks.Webhooks()
-	c.hookByID = make(map[int64]*core.Webhook, len(hooks))
-	c.goalHooks, c.digestHooks = map[int64][]*core.Webhook{}, map[int64][]*core.Webhook{}
-	for _, h := range hooks {
-		if !h.Enabled || c.sites[h.SiteID] == nil {
-			continue
-		}
-		c.hooks = append(c.hooks, h)
-		c.hookByID[h.ID] = h
-		if h.Digests() {
-			c.digestHooks[h.SiteID] = append(c.digestHooks[h.SiteID], h)
-		} else {
-			c.goalHooks[h.SiteID] = append(c.goalHooks[h.SiteID], h)
-		}
-	}
+	p.loaded = l
+	c.sites, c.siteIDs, c.goals, c.goalByID = l.sites, l.siteIDs, l.goals, l.goalBy
+	c.hooks, c.hookByID, c.goalHooks, c.digestHooks = l.hooks, l.hookByID, l.goalHooks, l.digestHooks
 	if c.states, err = p.cfg.Triggers.AlertStates(ctx); err != nil {
 		return fmt.Errorf("load alert states: %w", err)
 	}
