@@ -58,6 +58,12 @@ func (p *Poller) PollOnce(ctx context.Context) error {
 	defer p.mu.Unlock()
 	start := time.Now()
 	c, err := p.run(ctx, start)
+	if errors.Is(err, core.ErrConfigChanged) {
+		// An edit landed while the poll ran: the poll committed nothing,
+		// and one run again now reads the edit.
+		p.log.Info("sites or goals changed during the poll; polling again")
+		c, err = p.run(ctx, start)
+	}
 	dur := time.Since(start)
 	if err != nil {
 		return p.failed(ctx, err, dur)
@@ -219,6 +225,7 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 	// The duration of this very poll cannot be inside its own commit; the
 	// store gets the time so far, which leaves out only the commit itself.
 	c.commit.Status.LastPollDuration = time.Since(start)
+	c.commit.ConfigVersion = p.loaded.version
 	if err := p.cfg.Triggers.CommitPoll(ctx, c.commit); err != nil {
 		p.goals = nil // what the store holds is read afresh
 		return nil, fmt.Errorf("commit poll: %w", err)

@@ -1,10 +1,12 @@
 package poll_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/hookwatch/hookwatch/core"
+	"github.com/hookwatch/hookwatch/core/poll"
 )
 
 // TestConfigEditsBetweenPolls: the poller keeps the sites, goals and
@@ -81,5 +83,67 @@ func TestConfigEditsBetweenPolls(t *testing.T) {
 	e.insert(goalEvents(pid2, e.goalStates()[g2.ID].Open, "Signup", "/", 500, 6)...)
 	if got := sent(hook2, "Signup", 0); got != 6 {
 		t.Errorf("the site added between polls sent %d Signup completions; want 6", got)
+	}
+}
+
+// editingSource runs edit once, in the middle of the next poll: after the
+// poll read the sites and goals, before it commits.
+type editingSource struct {
+	core.TrafficSource
+	edit func()
+}
+
+func (s *editingSource) Poll(ctx context.Context, q core.PollQuery) (core.PollResult, error) {
+	if s.edit != nil {
+		s.edit()
+		s.edit = nil
+	}
+	return s.TrafficSource.Poll(ctx, q)
+}
+
+// TestConfigChangedDuringPoll: a goal deleted while a poll runs and added
+// again under the same id (SQLite reuses the highest rowid) is a new goal.
+// The poll that read the old one commits nothing and runs again at once,
+// so the new goal is seen by that same PollOnce and counts from there,
+// never from the old one's state.
+func TestConfigChangedDuringPoll(t *testing.T) {
+	e := newEnv(t)
+	const pid = 41
+	site := e.site("edited.example", pid)
+	old := e.goal(&core.Goal{SiteID: site.ID, EventName: "Signup"})
+	hook := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventGoal}})
+	src := &editingSource{TrafficSource: e.src}
+	p := poll.New(e.config(src))
+	e.pollOnce(p) // first sight of Signup
+
+	// Purchases from before the new goal exists, stamped two seconds
+	// before the poll that will see it.
+	e.insert(goalEvents(pid, e.chNow().Add(-2*time.Second), "Purchase", "/", 100, 3)...)
+	var added *core.Goal
+	src.edit = func() {
+		if err := e.stores.goals.DeleteGoal(e.ctx, old.ID); err != nil {
+			t.Error(err)
+		}
+		added = e.goal(&core.Goal{SiteID: site.ID, EventName: "Purchase"})
+	}
+	e.pollOnce(p)
+	if added == nil || added.ID != old.ID {
+		t.Fatalf("the goal added again did not take the deleted one's id (%v); the test needs it", added)
+	}
+	if e.goalStates()[added.ID].Open.IsZero() {
+		t.Fatal("the goal added during a poll has no state after that PollOnce; want it seen by the poll run again")
+	}
+
+	// A restart, so that the store says what the goal's state is, not the
+	// poller's memory.
+	p = e.poller()
+	e.pollPast(p, e.chNow().Add(time.Second))
+	if got := completions(decodeGoals(t, e.delivered(hook.ID)), "Purchase"); got != 0 {
+		t.Errorf("the new goal reported %d Purchases from before it existed; want 0", got)
+	}
+	e.insert(goalEvents(pid, e.chNow(), "Purchase", "/", 200, 4)...)
+	e.pollPast(p, e.chNow().Add(time.Second))
+	if got := completions(decodeGoals(t, e.delivered(hook.ID)), "Purchase"); got != 4 {
+		t.Errorf("the new goal reported %d Purchases after its first poll; want 4", got)
 	}
 }
