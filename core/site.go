@@ -58,3 +58,11 @@ type DeleteSiteOptions struct {
 	// (hookwatch site rm --force, or a confirmation naming the webhooks).
 	Force bool
 }
+
+// ConfigVersioner numbers the changes to the sites and goals of a store.
+// ConfigVersion returns the number of the last one; it differs after any
+// change. A reader that asks for it before reading the sites and goals may
+// keep what it read for as long as the number stays the same.
+type ConfigVersioner interface {
+	ConfigVersion(ctx context.Context) (int64, error)
+}

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -82,7 +83,17 @@ type PollCommit struct {
 	Status      PollStatus
 	// Samples are the visitor counts seen, for the traffic chart.
 	Samples []TrafficSample
+	// ConfigVersion, if not 0, is the ConfigVersioner number the poll saw
+	// before it read the sites and goals. The store then refuses the
+	// commit, with ECONFLICT and ErrConfigChanged, once they changed since:
+	// a goal deleted and added again under its id must not get the old
+	// one's buckets. Nothing is lost; the next poll counts it all afresh.
+	ConfigVersion int64
 }
+
+// ErrConfigChanged is wrapped by the ECONFLICT error of a PollCommit
+// refused because its sites or goals changed while the poll ran.
+var ErrConfigChanged = errors.New("sites or goals changed during the poll")
 
 // TrafficSample is one observation of a site's visitors.
 type TrafficSample struct {

@@ -31,15 +31,18 @@ type Main struct {
 	Stderr io.Writer
 	Logger *slog.Logger
 
-	DB         *sqlite.DB
-	Sites      core.SiteService
-	Goals      core.GoalService
-	Webhooks   core.WebhookService
-	Deliveries core.DeliveryService
-	Triggers   core.TriggerStore
-	Baselines  core.BaselineStore
-	Lease      core.Lease
-	Settings   core.SettingsService
+	DB    *sqlite.DB
+	Sites core.SiteService
+	// ConfigVersions numbers the changes to Sites and Goals, so that a
+	// poll reads them only after one.
+	ConfigVersions core.ConfigVersioner
+	Goals          core.GoalService
+	Webhooks       core.WebhookService
+	Deliveries     core.DeliveryService
+	Triggers       core.TriggerStore
+	Baselines      core.BaselineStore
+	Lease          core.Lease
+	Settings       core.SettingsService
 
 	Engine  *deliver.Engine
 	Poller  *poll.Poller
@@ -93,7 +96,8 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.DB = db
-	m.Sites = sqlite.NewSiteService(db)
+	sites := sqlite.NewSiteService(db)
+	m.Sites, m.ConfigVersions = sites, sites
 	m.Goals = sqlite.NewGoalService(db)
 	m.Webhooks = sqlite.NewWebhookService(db)
 	m.Deliveries = sqlite.NewDeliveryService(db)
@@ -158,6 +162,7 @@ func (m *Main) Run(ctx context.Context) error {
 	cfg := poll.Config{
 		Source:      src,
 		Sites:       m.Sites,
+		Versions:    m.ConfigVersions,
 		Goals:       m.Goals,
 		Webhooks:    m.Webhooks,
 		Hooks:       m.hooks,

@@ -89,7 +89,7 @@ func benchPoll(b *testing.B, srv *chtest.Server, chdb string, src *clickhouse.So
 		}
 	}
 	phases := &phaseLog{}
-	cfg := poll.Config{Source: src, Sites: ss, Goals: gs, Webhooks: hs, Triggers: ts, Logger: slog.New(phases)}
+	cfg := poll.Config{Source: src, Sites: ss, Versions: ss, Goals: gs, Webhooks: hs, Triggers: ts, Logger: slog.New(phases)}
 	if dropCheck {
 		cfg.DropEvery = time.Nanosecond
 	}

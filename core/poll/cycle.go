@@ -58,6 +58,12 @@ func (p *Poller) PollOnce(ctx context.Context) error {
 	defer p.mu.Unlock()
 	start := time.Now()
 	c, err := p.run(ctx, start)
+	if errors.Is(err, core.ErrConfigChanged) {
+		// An edit landed while the poll ran: the poll committed nothing,
+		// and one run again now reads the edit.
+		p.log.Info("sites or goals changed during the poll; polling again")
+		c, err = p.run(ctx, start)
+	}
 	dur := time.Since(start)
 	if err != nil {
 		return p.failed(ctx, err, dur)
@@ -219,6 +225,7 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 	// The duration of this very poll cannot be inside its own commit; the
 	// store gets the time so far, which leaves out only the commit itself.
 	c.commit.Status.LastPollDuration = time.Since(start)
+	c.commit.ConfigVersion = p.loaded.version
 	if err := p.cfg.Triggers.CommitPoll(ctx, c.commit); err != nil {
 		p.goals = nil // what the store holds is read afresh
 		return nil, fmt.Errorf("commit poll: %w", err)
@@ -250,44 +257,17 @@ func (c *cycle) loadAt(ctx context.Context) error {
 	return nil
 }
 
-// load reads the configuration and trigger state, fresh every poll so that
-// edits made by the CLI apply at the next poll.
+// load reads the trigger state, and the configuration where it changed
+// (loadConfig), so that edits made by the CLI apply at the next poll.
 func (c *cycle) load(ctx context.Context) error {
 	p := c.p
-	sites, err := p.cfg.Sites.FindSites(ctx)
+	l, err := p.loadConfig(ctx, p.loaded)
 	if err != nil {
-		return fmt.Errorf("load sites: %w", err)
+		return err
 	}
-	c.sites = make(map[int64]*core.Site, len(sites))
-	for _, s := range sites {
-		c.sites[s.ID] = s
-		c.siteIDs = append(c.siteIDs, s.PlausibleID)
-	}
-	if c.goals, err = p.cfg.Goals.FindGoals(ctx, core.GoalFilter{}); err != nil {
-		return fmt.Errorf("load goals: %w", err)
-	}
-	c.goalByID = make(map[int64]*core.Goal, len(c.goals))
-	for _, g := range c.goals {
-		c.goalByID[g.ID] = g
-	}
-	if err := p.hooks.Refresh(ctx, p.cfg.Webhooks); err != nil {
-		return fmt.Errorf("load webhooks: %w", err)
-	}
-	hooks := p.hooks.Webhooks()
-	c.hookByID = make(map[int64]*core.Webhook, len(hooks))
-	c.goalHooks, c.digestHooks = map[int64][]*core.Webhook{}, map[int64][]*core.Webhook{}
-	for _, h := range hooks {
-		if !h.Enabled || c.sites[h.SiteID] == nil {
-			continue
-		}
-		c.hooks = append(c.hooks, h)
-		c.hookByID[h.ID] = h
-		if h.Digests() {
-			c.digestHooks[h.SiteID] = append(c.digestHooks[h.SiteID], h)
-		} else {
-			c.goalHooks[h.SiteID] = append(c.goalHooks[h.SiteID], h)
-		}
-	}
+	p.loaded = l
+	c.sites, c.siteIDs, c.goals, c.goalByID = l.sites, l.siteIDs, l.goals, l.goalBy
+	c.hooks, c.hookByID, c.goalHooks, c.digestHooks = l.hooks, l.hookByID, l.goalHooks, l.digestHooks
 	if c.states, err = p.cfg.Triggers.AlertStates(ctx); err != nil {
 		return fmt.Errorf("load alert states: %w", err)
 	}

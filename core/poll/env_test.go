@@ -106,6 +106,7 @@ func (e *env) config(src core.TrafficSource) poll.Config {
 	return poll.Config{
 		Source:      src,
 		Sites:       e.stores.sites,
+		Versions:    e.stores.sites,
 		Goals:       e.stores.goals,
 		Webhooks:    e.stores.hooks,
 		Triggers:    e.stores.triggers,

@@ -42,6 +42,9 @@ type Config struct {
 	// delivery engine so that each webhook is held once. Nil: the poller
 	// keeps its own.
 	Hooks *core.WebhookCache
+	// Versions, if set, numbers the changes to Sites and Goals: a poll
+	// reads them only when the number moved. Nil: every poll reads them.
+	Versions core.ConfigVersioner
 
 	// Notify wakes the delivery engine after a poll committed deliveries.
 	// It must not block.
@@ -125,6 +128,9 @@ type Poller struct {
 	// goals is what the last committed poll left of the goals' counting
 	// state; nil until read, and after a failed commit.
 	goals *goalMemory
+	// loaded is the last poll's sites, goals and webhook indexes, which
+	// the next keeps while none of them changed.
+	loaded *loaded
 
 	// polls is the context scheduled polls run under: it outlives Run's
 	// ctx so that a poll under way may finish, and is cancelled once Run

@@ -117,3 +117,19 @@ func countSitesAndWebhooks(ctx context.Context, tx *Tx) (sites, webhooks int, er
 	}
 	return sites, webhooks, nil
 }
+
+// ConfigVersion returns the number of the last change to the sites and
+// goals, kept by the triggers of migration 0009: a reader that read them
+// after seeing a number may keep what it read while the number stays.
+func (s *SiteService) ConfigVersion(ctx context.Context) (int64, error) {
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var v int64
+	if err := tx.QueryRowContext(ctx, `SELECT seq FROM config_changes`).Scan(&v); err != nil {
+		return 0, dbError("read config changes", err)
+	}
+	return v, nil
+}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strconv"
 
 	"github.com/hookwatch/hookwatch/core"
 )
@@ -75,17 +76,13 @@ func findReportedBuckets(ctx context.Context, tx *Tx) (map[core.BucketKey]uint64
 // when it has none) are pruned, their last recount done.
 func saveGoalStates(ctx context.Context, tx *Tx, states map[int64]core.GoalState, reported map[core.BucketKey]uint64) error {
 	if len(reported) > 0 {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO goal_buckets (goal_id, start, reported)
-			SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM goals WHERE id = ?1)
-			ON CONFLICT (goal_id, start) DO UPDATE SET reported = excluded.reported`)
-		if err != nil {
+		// One statement for them all: a poll reports hundreds of buckets,
+		// and a statement each cost more than their writes.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO goal_buckets (goal_id, start, reported)
+			SELECT b.value ->> 0, b.value ->> 1, b.value ->> 2 FROM json_each(?) AS b
+			WHERE EXISTS (SELECT 1 FROM goals WHERE id = b.value ->> 0)
+			ON CONFLICT (goal_id, start) DO UPDATE SET reported = excluded.reported`, jsonBuckets(reported)); err != nil {
 			return dbError("save goal buckets", err)
-		}
-		defer stmt.Close()
-		for k, n := range reported {
-			if _, err := stmt.ExecContext(ctx, k.GoalID, k.Start, int64(n)); err != nil {
-				return dbError("save goal bucket", err)
-			}
 		}
 	}
 	if len(states) == 0 {
@@ -142,4 +139,23 @@ func saveGoalStates(ctx context.Context, tx *Tx, states map[int64]core.GoalState
 		}
 	}
 	return nil
+}
+
+// jsonBuckets writes reported as a JSON array of [goal id, start, count].
+func jsonBuckets(reported map[core.BucketKey]uint64) string {
+	b := make([]byte, 0, 2+32*len(reported))
+	b = append(b, '[')
+	for k, n := range reported {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = strconv.AppendInt(b, k.GoalID, 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, k.Start, 10)
+		b = append(b, ',')
+		b = strconv.AppendUint(b, n, 10)
+		b = append(b, ']')
+	}
+	return string(append(b, ']'))
 }
