@@ -64,10 +64,12 @@ func benchRawPosts(tb testing.TB, url string, payload []byte, n, workers int) (r
 func benchRawPostsApart(tb testing.TB, url string, n, workers int) (rate, cpuPerReq float64) {
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), loopURLEnv+"="+url, "HOOKWATCH_BENCH_LOOP_N="+strconv.Itoa(n), "HOOKWATCH_BENCH_LOOP_WORKERS="+strconv.Itoa(workers))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	self0 := selfCPU()
 	out, err := cmd.Output()
 	if err != nil {
-		tb.Fatalf("loop process: %v\n%s", err, out)
+		tb.Fatalf("loop process: %v\n%s", err, stderr.Bytes())
 	}
 	receiver := float64((selfCPU() - self0).Microseconds()) / float64(n)
 	var client float64

@@ -183,16 +183,33 @@ func (c *cycle) evaluateAnomaly(hits []alertHit, hit alertHit) []alertHit {
 		anomalous = band.IsDrop(value, h.Sensitivity)
 	}
 	key := core.AlertKey{WebhookID: h.ID, Type: hit.typ}
-	if a.streaks == nil {
-		a.streaks = map[core.AlertKey]int{}
+	prev, staged := c.streaks[key]
+	if !staged {
+		prev = a.streaks[key]
 	}
-	streak, cond, decided := baseline.Confirm(a.streaks[key], anomalous)
-	a.streaks[key] = streak
+	streak, cond, decided := baseline.Confirm(prev, anomalous)
+	if c.streaks == nil {
+		c.streaks = map[core.AlertKey]int{}
+	}
+	c.streaks[key] = streak
 	if !decided {
 		return hits
 	}
 	hit.band = &band
 	return c.evaluate(hits, reading{hit, cond})
+}
+
+// keepStreaks makes the streaks of a committed cycle the poller's. A cycle
+// stages them, so that one whose commit is refused (and run again) counts
+// no evaluation twice.
+func (a *anomalyState) keepStreaks(staged map[core.AlertKey]int) {
+	if len(staged) == 0 {
+		return
+	}
+	if a.streaks == nil {
+		a.streaks = make(map[core.AlertKey]int, len(staged))
+	}
+	maps.Copy(a.streaks, staged)
 }
 
 // normalOf is the Normal of an anomaly hit, for its event.

@@ -43,7 +43,10 @@ type cycle struct {
 
 	commit core.PollCommit
 	fired  map[int64][]core.EventType // site id → alert types fired
-	events int
+	// streaks are the anomaly streaks this cycle evaluated, the poller's
+	// only once it commits.
+	streaks map[core.AlertKey]int
+	events  int
 }
 
 // PollOnce runs one poll cycle: it reads the configuration and trigger
@@ -104,6 +107,12 @@ func (p *Poller) failed(ctx context.Context, err error, dur time.Duration) error
 	}
 	// A poll that ran out of time (a hanging server) is a failure like any
 	// other, and its status must still be saved.
+	if errors.Is(err, core.ErrConfigChanged) {
+		// Edited again while the poll ran again: no fault to back off
+		// from, and the next scheduled poll reads the edits.
+		p.log.Info("sites or goals changed during the poll again; polling at the next interval", "duration", dur)
+		return err
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	p.fails++
@@ -231,6 +240,7 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 		return nil, fmt.Errorf("commit poll: %w", err)
 	}
 	p.goals.apply(c.commit, p.cfg.Now())
+	p.anomaly.keepStreaks(c.streaks)
 	c.commitDur = time.Since(start) - c.loadDur - c.queryDur
 	return c, nil
 }

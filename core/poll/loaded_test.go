@@ -7,6 +7,8 @@ import (
 
 	"github.com/hookwatch/hookwatch/core"
 	"github.com/hookwatch/hookwatch/core/poll"
+	"github.com/hookwatch/hookwatch/storage/clickhouse/chtest"
+	"github.com/hookwatch/hookwatch/storage/sqlite"
 )
 
 // TestConfigEditsBetweenPolls: the poller keeps the sites, goals and
@@ -145,5 +147,42 @@ func TestConfigChangedDuringPoll(t *testing.T) {
 	e.pollPast(p, e.chNow().Add(time.Second))
 	if got := completions(decodeGoals(t, e.delivered(hook.ID)), "Purchase"); got != 4 {
 		t.Errorf("the new goal reported %d Purchases after its first poll; want 4", got)
+	}
+}
+
+// TestConfigChangedDuringPollStreaks: the poll run again after a refused
+// commit evaluates the same reading a second time, and must not count it
+// twice: one anomalous poll never fires, however many runs it took.
+func TestConfigChangedDuringPollStreaks(t *testing.T) {
+	e := newEnv(t)
+	now := e.chNow()
+	var users uint64
+	night := func(time.Time) int { return 5 }
+	site := e.site("night.example", 71)
+	s := seasonal{site: 71, now: now, users: &users}
+	var evs []chtest.Event
+	evs = append(evs, s.weeks(4, night)...)
+	evs = append(evs, s.span(now.Add(-2*time.Hour), now, night)...)
+	evs = append(evs, s.burst(20, now.Add(-time.Minute), now)...)
+	e.insert(evs...)
+	hook := e.webhook(&core.Webhook{SiteID: site.ID, Events: []core.EventType{core.EventSpike}, SpikeAnomaly: true})
+
+	src := &editingSource{TrafficSource: e.src}
+	cfg := e.config(src)
+	cfg.Counts, cfg.Baselines = e.src, sqlite.NewBaselineStore(e.db)
+	p := poll.New(cfg)
+	other := e.site("other.example", 72)
+	src.edit = func() { e.goal(&core.Goal{SiteID: other.ID, EventName: "Signup"}) }
+	e.pollOnce(p)
+	if src.edit != nil {
+		t.Fatal("the edit did not run during the poll")
+	}
+	if n := len(e.delivered(hook.ID)); n != 0 {
+		t.Fatalf("%d deliveries after one anomalous poll run twice; want 0 (%d consecutive polls needed)", n, core.Confirmations)
+	}
+	// The next poll is the second anomalous one, and fires.
+	e.pollOnce(p)
+	if ds := e.delivered(hook.ID); len(ds) != 1 || ds[0].EventType != core.EventSpike {
+		t.Fatalf("after the second anomalous poll, deliveries %v; want one traffic.spike", types(ds))
 	}
 }

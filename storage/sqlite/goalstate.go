@@ -154,7 +154,7 @@ func jsonBuckets(reported map[core.BucketKey]uint64) string {
 		b = append(b, ',')
 		b = strconv.AppendInt(b, k.Start, 10)
 		b = append(b, ',')
-		b = strconv.AppendUint(b, n, 10)
+		b = strconv.AppendInt(b, int64(n), 10) // as the column holds it, read back as uint64
 		b = append(b, ']')
 	}
 	return string(append(b, ']'))
