@@ -98,21 +98,23 @@ func (p *Poller) PollOnce(ctx context.Context) error {
 
 // failed handles a poll that committed nothing. A ClickHouse failure is
 // saved as the status and backs the scheduler off; so does a store failure,
-// though its status cannot be saved reliably and is only logged.
+// though its status cannot be saved reliably and is only logged. A commit
+// refused because the sites or goals changed is no fault: it only waits
+// for the next poll.
 func (p *Poller) failed(ctx context.Context, err error, dur time.Duration) error {
 	if errors.Is(ctx.Err(), context.Canceled) {
 		// Stopped by the caller: not ClickHouse's fault, nothing to save.
 		p.log.Warn("poll interrupted", "duration", dur, "err", err)
 		return err
 	}
-	// A poll that ran out of time (a hanging server) is a failure like any
-	// other, and its status must still be saved.
 	if errors.Is(err, core.ErrConfigChanged) {
 		// Edited again while the poll ran again: no fault to back off
 		// from, and the next scheduled poll reads the edits.
 		p.log.Info("sites or goals changed during the poll again; polling at the next interval", "duration", dur)
 		return err
 	}
+	// A poll that ran out of time (a hanging server) is a failure like any
+	// other, and its status must still be saved.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	p.fails++

@@ -127,6 +127,10 @@ func (s *SiteService) ConfigVersion(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	defer tx.Rollback()
+	return configVersion(ctx, tx)
+}
+
+func configVersion(ctx context.Context, tx *Tx) (int64, error) {
 	var v int64
 	if err := tx.QueryRowContext(ctx, `SELECT seq FROM config_changes`).Scan(&v); err != nil {
 		return 0, dbError("read config changes", err)

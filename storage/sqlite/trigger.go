@@ -108,9 +108,9 @@ func (s *TriggerStore) CommitPoll(ctx context.Context, c core.PollCommit) error 
 
 func commitPoll(ctx context.Context, tx *Tx, c core.PollCommit) error {
 	if c.ConfigVersion != 0 {
-		var v int64
-		if err := tx.QueryRowContext(ctx, `SELECT seq FROM config_changes`).Scan(&v); err != nil {
-			return dbError("read config changes", err)
+		v, err := configVersion(ctx, tx)
+		if err != nil {
+			return err
 		}
 		if v != c.ConfigVersion {
 			return core.Errorf(core.ECONFLICT, "commit poll: %w", core.ErrConfigChanged)
