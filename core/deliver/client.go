@@ -36,22 +36,13 @@ func newHTTPClient(cfg Config, allowPrivate bool) *http.Client {
 		ExpectContinueTimeout: time.Second,
 	}
 	return &http.Client{
-		Transport: keepIdle{transport},
-		Timeout:   cfg.Policy.Timeout,
+		// No Client.Timeout: attemptTransport bounds each try instead.
+		Transport: attemptTransport{t: transport, timeout: cfg.Policy.Timeout},
 		// A redirect is a failed attempt: following it could carry a
 		// signed payload to a host the user never configured.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
-
-// keepIdle is a transport without CloseIdleConnections, so that
-// http.Client.CloseIdleConnections does nothing. go-retryablehttp calls it
-// after every request that ends in a failure: with the pool shared by all
-// workers, one dead endpoint would otherwise close the kept-alive
-// connections of every healthy one, many times a second.
-type keepIdle struct{ t *http.Transport }
-
-func (k keepIdle) RoundTrip(r *http.Request) (*http.Response, error) { return k.t.RoundTrip(r) }
 
 // refusePrivate is a Dialer.Control that refuses a private destination.
 func refusePrivate(network, address string, _ syscall.RawConn) error {

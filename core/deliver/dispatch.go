@@ -53,8 +53,8 @@ func (q *queue) nextLimit(readBatch int) int {
 // dispatch moves due deliveries to the worker pools until ctx is done.
 // A queue reads the outbox when its backlog runs low and the last read was
 // full, PollEvery has passed, or (first attempts only) Notify was called;
-// reads are the costly part, so a finished request or a commit only hands
-// out the backlog.
+// reads are the costly part, so room in a queue, a webhook under its cap
+// again, or a commit only hands out the backlog.
 func (e *Engine) dispatch(ctx context.Context, qs ...*queue) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -90,7 +90,8 @@ func (e *Engine) dispatch(ctx context.Context, qs ...*queue) {
 				next = min(next, wait)
 			}
 			// Past due and still not read means the workers are full:
-			// a freed slot wakes the dispatcher before the next poll.
+			// a worker taking a job wakes the dispatcher before the next
+			// poll once there is room (tookJob).
 			if untilPoll := e.cfg.PollEvery - time.Since(q.readAt); untilPoll > 0 {
 				next = min(next, untilPoll)
 			}
@@ -173,12 +174,12 @@ func (e *Engine) place(q *queue) (wait time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := time.Now()
-	room := cap(q.ch) - len(q.ch)
-	if len(q.ch) > 0 && room < cap(q.ch)/4 {
-		// The workers have queued work; wait for more room, so that a
-		// pass over the backlog places many deliveries, not one.
+	if !roomToPlace(len(q.ch), cap(q.ch)) {
+		// The workers have queued work; a worker that takes a job wakes
+		// the dispatcher once there is room enough (tookJob).
 		return 0
 	}
+	room := cap(q.ch) - len(q.ch)
 	var blocked map[int64]bool
 	kept := q.backlog[:0]
 	for i, d := range q.backlog {

@@ -21,7 +21,7 @@ type Engine struct {
 	userAgent        []string // the User-Agent header's value
 
 	wake  chan struct{} // Notify: new first attempts may be due
-	freed chan struct{} // a finished request or commit: hand out the backlog
+	freed chan struct{} // room in a queue, a webhook's slot, a commit: hand out the backlog
 
 	mu       sync.Mutex
 	inflight map[int64]bool // delivery ids queued, sending, awaiting commit, or waiting in process
@@ -154,12 +154,34 @@ func (e *Engine) takeSlot(h *hookState) bool {
 	return true
 }
 
-// finish frees h's in-flight slot and lets the dispatcher use it.
+// finish frees h's in-flight slot, and wakes the dispatcher if h was at its
+// cap, so that h's deliveries held in the backlog go out. Otherwise the
+// slot changes nothing the dispatcher waits for: waking it for every
+// request cost a goroutine wake-up per delivery, for a pass that placed
+// nothing (see tookJob).
 func (e *Engine) finish(h *hookState) {
 	e.mu.Lock()
 	h.running--
+	wasFull := h.running == e.cfg.MaxInFlightPerWebhook-1
 	e.mu.Unlock()
-	e.signalFreed()
+	if wasFull {
+		e.signalFreed()
+	}
+}
+
+// tookJob wakes the dispatcher after a worker took a job from q, if q now
+// has the room that place waits for (roomToPlace).
+func (e *Engine) tookJob(q <-chan job) {
+	if roomToPlace(len(q), cap(q)) {
+		e.signalFreed()
+	}
+}
+
+// roomToPlace reports whether a queue holding n of its capacity c jobs
+// should be given more: when it is empty, or has a quarter of its room
+// free, so that one pass over the backlog places many deliveries, not one.
+func roomToPlace(n, c int) bool {
+	return n == 0 || c-n >= c/4
 }
 
 // done says that a job of h is over: no worker holds it any more.

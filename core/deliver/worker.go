@@ -132,6 +132,7 @@ func (e *Engine) firstWorker(p *pools) {
 	w := e.newWorker(p.hard, p)
 	defer w.stop()
 	for j := range p.firstQ {
+		e.tookJob(p.firstQ)
 		if w.deliver(j) {
 			return
 		}
@@ -142,6 +143,7 @@ func (e *Engine) firstWorker(p *pools) {
 // long as the lane has room, until retryQ is closed.
 func (e *Engine) feedLane(p *pools, retryQ <-chan job) {
 	for j := range retryQ {
+		e.tookJob(retryQ)
 		if e.stopping.Load() || !acquire(p.lane.waits, p.soft) {
 			e.finish(j.h) // not started: it stays due, untouched
 			e.done(j.h)

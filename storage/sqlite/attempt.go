@@ -211,12 +211,11 @@ func updateDeliveriesSQL(n int) string {
 		RETURNING deliveries.id, deliveries.attempt_count`
 }
 
-// insertAttemptsSQL inserts n attempts. RETURNING's order is unspecified,
-// hence the delivery id beside each attempt id.
+// insertAttemptsSQL inserts n attempts.
 func insertAttemptsSQL(n int) string {
 	return `INSERT INTO attempts (delivery_id, number, started_at, duration_us, status,
 		request_headers, response_headers, response_body, error, interrupted)
-		VALUES ` + placeholders(n, 10) + ` RETURNING id, delivery_id`
+		VALUES ` + placeholders(n, 10)
 }
 
 // updateDeliveries applies the results at idx, whose deliveries are
@@ -260,10 +259,14 @@ func updateDeliveries(ctx context.Context, tx *Tx, b *attemptBatch, idx []int) e
 }
 
 // insertAttempts logs the attempts of the results at idx, whose
-// deliveries are distinct and exist, and sets their ids.
+// deliveries are distinct and exist, and sets their ids. The ids are
+// worked out, not read back with RETURNING, which cost a row to buffer and
+// scan per attempt: attempts is a rowid table without AUTOINCREMENT, and
+// SQLite inserts a multi-row VALUES in order, each row one past the largest
+// id, so the rows of one statement get consecutive ids ending at the last
+// insert id. (Only at an id of 2^63−1 would SQLite pick them at random.)
 func insertAttempts(ctx context.Context, tx *Tx, b *attemptBatch, idx []int) error {
 	args := make([]any, 0, 10*len(idx))
-	byDelivery := make(map[int64]int, len(idx))
 	for _, i := range idx {
 		r := b.results[i]
 		a := r.Attempt
@@ -281,27 +284,29 @@ func insertAttempts(ctx context.Context, tx *Tx, b *attemptBatch, idx []int) err
 		}
 		args = append(args, r.Delivery.ID, a.Number, ms(b.started[i]), a.Duration.Microseconds(), a.StatusCode,
 			reqH, respH, body, a.Error, boolInt(r.Decision.Verdict == core.VerdictInterrupted || a.Interrupted))
-		byDelivery[r.Delivery.ID] = i
 	}
 	st, err := tx.stmt(ctx, insertSQL()[len(idx)])
 	if err != nil {
 		return dbError("insert attempts", err)
 	}
 	defer st.Close()
-	rows, err := st.QueryContext(ctx, args...)
+	res, err := st.ExecContext(ctx, args...)
 	if err != nil {
 		return dbError("insert attempts", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, deliveryID int64
-		if err := rows.Scan(&id, &deliveryID); err != nil {
-			return dbError("insert attempts", err)
-		}
-		b.ids[byDelivery[deliveryID]] = id
-	}
-	if err := rows.Err(); err != nil {
+	n, err := res.RowsAffected()
+	if err != nil {
 		return dbError("insert attempts", err)
+	}
+	last, err := res.LastInsertId()
+	if err != nil {
+		return dbError("insert attempts", err)
+	}
+	if n != int64(len(idx)) || last < n {
+		return core.Errorf(core.EINTERNAL, "insert attempts: %d rows inserted of %d, the last with id %d", n, len(idx), last)
+	}
+	for k, i := range idx {
+		b.ids[i] = last - n + 1 + int64(k)
 	}
 	return nil
 }
