@@ -35,22 +35,39 @@ func (a attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithTimeout(parent, a.timeout)
 	resp, err := a.t.RoundTrip(r.WithContext(ctx))
 	if err != nil {
-		timedOut := ctx.Err() != nil && parent.Err() == nil
+		err = a.explain(err, ctx, parent, "no answer")
 		cancel()
-		if timedOut {
-			return nil, fmt.Errorf("no answer within the %v timeout: %w", a.timeout, err)
-		}
 		return nil, err
 	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, a: a, ctx: ctx, parent: parent, cancel: cancel}
 	return resp, nil
 }
 
+// explain says in err that the try ran out of time, if it did: ctx, the
+// try's, is done while parent, the caller's, is not. what is what did not
+// come in time.
+func (a attemptTransport) explain(err error, ctx, parent context.Context, what string) error {
+	if ctx.Err() != nil && parent.Err() == nil {
+		return fmt.Errorf("%s within the %v timeout: %w", what, a.timeout, err)
+	}
+	return err
+}
+
 // cancelOnClose is a response body that ends its try's deadline when it is
-// closed.
+// closed, and says so when the deadline cut it off.
 type cancelOnClose struct {
 	io.ReadCloser
-	cancel context.CancelFunc
+	a           attemptTransport
+	ctx, parent context.Context
+	cancel      context.CancelFunc
+}
+
+func (b *cancelOnClose) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = b.a.explain(err, b.ctx, b.parent, "body not finished")
+	}
+	return n, err
 }
 
 func (b *cancelOnClose) Close() error {

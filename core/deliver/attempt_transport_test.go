@@ -37,7 +37,7 @@ func TestAttemptTimeout(t *testing.T) {
 		},
 		// The endpoint said 200: the webhook got it, cut off or not.
 		statuses:   "200",
-		firstError: "reading response body",
+		firstError: "reading response body: body not finished within the 2s timeout",
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -91,7 +91,8 @@ func (e *Engine) dispatch(ctx context.Context, qs ...*queue) {
 			}
 			// Past due and still not read means the workers are full:
 			// a worker taking a job wakes the dispatcher before the next
-			// poll once there is room (tookJob).
+			// poll once a quarter of the queue is free (tookJob), which is
+			// also when place would hand out more.
 			if untilPoll := e.cfg.PollEvery - time.Since(q.readAt); untilPoll > 0 {
 				next = min(next, untilPoll)
 			}

@@ -195,7 +195,8 @@ func (e *Engine) done(h *hookState) {
 }
 
 // signalFreed wakes the dispatcher to hand out its backlog, without reading
-// the outbox: a finished request or a commit makes nothing new due.
+// the outbox: room in a queue, a webhook's freed slot or a commit makes
+// nothing new due.
 func (e *Engine) signalFreed() {
 	select {
 	case e.freed <- struct{}{}:
