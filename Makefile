@@ -94,7 +94,7 @@ bench: deps-clickhouse build-headless
 	  echo "bench-env: started=$$(date -u '+%Y-%m-%d %H:%M:%S UTC')"; \
 	  HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) PATH="$$PATH:/usr/sbin" \
 	  $(GO) test -tags nogui -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/... ./storage/... ./cmd/... 2>&1; \
-	  echo "bench-exit: $$?"; } | tee $(BIN)/bench.out
+	  echo "bench-exit: $$?"; echo "bench-env: loadavg_end=$$(cut -d' ' -f1-3 /proc/loadavg)"; } | tee $(BIN)/bench.out
 	cp $(BIN)/bench.out $(BENCH_RUNS)/$$(date -u '+%Y%m%dT%H%M%SZ').out
 	ls -1 $(BENCH_RUNS)/*.out | head -n -3 | xargs -r rm --
 	$(GO) run ./.ci/benchreport -notes .ci/benchreport/analysis.md $(BENCH_RUNS)/*.out > docs/benchmarks.md

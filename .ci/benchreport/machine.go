@@ -40,7 +40,9 @@ func machine(rn *run) [][2]string {
 			loads = append(loads, fmt.Sprintf("%s: %s", name, rn.env[k]))
 		}
 	}
-	if l := strings.Fields(readFile("/proc/loadavg")); len(l) >= 3 {
+	// A run that recorded its end says so itself (loadavg_end, above); for
+	// an older one, the load now, when the report follows the run.
+	if l := strings.Fields(readFile("/proc/loadavg")); len(l) >= 3 && rn.env["loadavg_end"] == "" {
 		loads = append(loads, "end: "+strings.Join(l[:3], " "))
 	}
 	add("Load average (1, 5, 15 min)", strings.Join(loads, "; ")+

@@ -83,6 +83,12 @@ func (rn *run) throughputTargets() []target {
 		hw, _ := rn.get("BenchmarkMemory", "hookwatch-cpu-us/delivery")
 		rc, _ := rn.get("BenchmarkMemory", "receiver-cpu-us/delivery")
 		v := fmt.Sprintf("%s %% of the loop apart; CPU per delivery: hookwatch %s µs, receiver %s µs", num(r*100), num(hw), num(rc))
+		if lr, ok := rn.get("BenchmarkMemory", "apart-receiver-cpu-us/req"); ok {
+			sr, _ := rn.get("BenchmarkMemory", "apart-signed-receiver-cpu-us/req")
+			sc, _ := rn.get("BenchmarkMemory", "apart-signed-client-cpu-us/req")
+			v += fmt.Sprintf("; the receiver's CPU per request from the loop apart %s µs, and %s µs when the loop's requests have hookwatch's shape (signed, with its headers; the loop's own CPU then %s µs)",
+				num(lr), num(sr), num(sc))
+		}
 		ts = append(ts, target{what: "The same binary run beside a loop in a process of its own, as hookwatch is (cmd/hookwatch)",
 			value: v, measured: v, baseline: num(base) + " req/s, the same loop from a second process", goal: "—", verdict: "informational"})
 	}

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hookwatch/hookwatch/core"
 )
 
 // loopURLEnv, when set, makes the test binary a client process: it runs the
@@ -22,24 +24,42 @@ const loopURLEnv = "HOOKWATCH_BENCH_LOOP_URL"
 
 // rawPosts sends n POSTs of payload from workers goroutines through a plain
 // net/http client and returns requests/s and this process's CPU µs per
-// request.
-func rawPosts(url string, payload []byte, n, workers int) (rate, cpuPerReq float64, err error) {
+// request. With signed, each request has the shape of hookwatch's: a path
+// of its own, and the Standard Webhooks headers with a fresh webhook-id and
+// a signature made per request, so that the receiver does for it what it
+// does for hookwatch's.
+func rawPosts(url string, payload []byte, n, workers int, signed bool) (rate, cpuPerReq float64, err error) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	defer client.CloseIdleConnections()
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var once sync.Once
+	secret := []byte("bench-loop-secret-of-32-bytes...")
 	t0, c0 := time.Now(), selfCPU()
 	for range workers {
 		wg.Go(func() {
-			for next.Add(1) <= int64(n) {
-				resp, perr := client.Post(url, "application/json", bytes.NewReader(payload))
+			for i := next.Add(1); i <= int64(n); i = next.Add(1) {
+				req, perr := http.NewRequest(http.MethodPost, url, bytes.NewReader(payload))
+				if perr == nil {
+					req.Header["Content-Type"] = []string{"application/json"}
+					if signed {
+						req.URL.Path = "/loop/signed"
+						id, ts := "msg_loop_"+strconv.FormatInt(i, 10), time.Now().Unix()
+						req.Header["User-Agent"] = []string{"hookwatch/bench-loop"}
+						req.Header["Webhook-Id"] = []string{id}
+						req.Header["Webhook-Timestamp"] = []string{strconv.FormatInt(ts, 10)}
+						req.Header["Webhook-Signature"] = []string{core.Sign(id, ts, payload, secret)}
+					}
+					var resp *http.Response
+					if resp, perr = client.Do(req); perr == nil {
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+					}
+				}
 				if perr != nil {
 					once.Do(func() { err = perr })
 					return
 				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
 			}
 		})
 	}
@@ -50,20 +70,25 @@ func rawPosts(url string, payload []byte, n, workers int) (rate, cpuPerReq float
 // benchRawPosts is the throughput baseline in this process, which also
 // holds the receiver: rawPosts, failing tb on an error.
 func benchRawPosts(tb testing.TB, url string, payload []byte, n, workers int) (rate, cpuPerReq float64) {
-	rate, cpu, err := rawPosts(url, payload, n, workers)
+	rate, cpu, err := rawPosts(url, payload, n, workers, false)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return rate, cpu
 }
 
-// benchRawPostsApart runs the same loop from a second process, this test
-// binary started again with loopURLEnv, and returns its requests/s and the
-// CPU µs per request of both processes (the client's and this one's, the
-// receiver's).
-func benchRawPostsApart(tb testing.TB, url string, n, workers int) (rate, cpuPerReq float64) {
+// loopApart is what benchRawPostsApart measured: the loop's requests/s,
+// and the CPU µs per request of its process (client) and of this one
+// (receiver).
+type loopApart struct{ rate, client, receiver float64 }
+
+// benchRawPostsApart runs the same loop (signed: of requests shaped as
+// hookwatch's, see rawPosts) from a second process, this test binary started
+// again with loopURLEnv.
+func benchRawPostsApart(tb testing.TB, url string, n, workers int, signed bool) loopApart {
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), loopURLEnv+"="+url, "HOOKWATCH_BENCH_LOOP_N="+strconv.Itoa(n), "HOOKWATCH_BENCH_LOOP_WORKERS="+strconv.Itoa(workers))
+	cmd.Env = append(os.Environ(), loopURLEnv+"="+url, "HOOKWATCH_BENCH_LOOP_N="+strconv.Itoa(n),
+		"HOOKWATCH_BENCH_LOOP_WORKERS="+strconv.Itoa(workers), "HOOKWATCH_BENCH_LOOP_SIGNED="+strconv.FormatBool(signed))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	self0 := selfCPU()
@@ -71,12 +96,11 @@ func benchRawPostsApart(tb testing.TB, url string, n, workers int) (rate, cpuPer
 	if err != nil {
 		tb.Fatalf("loop process: %v\n%s", err, stderr.Bytes())
 	}
-	receiver := float64((selfCPU() - self0).Microseconds()) / float64(n)
-	var client float64
-	if _, err := fmt.Sscanf(string(out), "%g %g", &rate, &client); err != nil {
+	m := loopApart{receiver: float64((selfCPU() - self0).Microseconds()) / float64(n)}
+	if _, err := fmt.Sscanf(string(out), "%g %g", &m.rate, &m.client); err != nil {
 		tb.Fatalf("loop process printed %q: %v", out, err)
 	}
-	return rate, client + receiver
+	return m
 }
 
 // loopMain is the client process of benchRawPostsApart; it returns the exit
@@ -84,11 +108,12 @@ func benchRawPostsApart(tb testing.TB, url string, n, workers int) (rate, cpuPer
 func loopMain(url string) int {
 	n, err1 := strconv.Atoi(os.Getenv("HOOKWATCH_BENCH_LOOP_N"))
 	workers, err2 := strconv.Atoi(os.Getenv("HOOKWATCH_BENCH_LOOP_WORKERS"))
-	if err1 != nil || err2 != nil {
-		fmt.Fprintln(os.Stderr, "loop: HOOKWATCH_BENCH_LOOP_N and HOOKWATCH_BENCH_LOOP_WORKERS must be integers")
+	signed, err3 := strconv.ParseBool(os.Getenv("HOOKWATCH_BENCH_LOOP_SIGNED"))
+	if err1 != nil || err2 != nil || err3 != nil {
+		fmt.Fprintln(os.Stderr, "loop: HOOKWATCH_BENCH_LOOP_N and HOOKWATCH_BENCH_LOOP_WORKERS must be integers, HOOKWATCH_BENCH_LOOP_SIGNED a boolean")
 		return 2
 	}
-	rate, cpu, err := rawPosts(url, benchPayload(), n, workers)
+	rate, cpu, err := rawPosts(url, benchPayload(), n, workers, signed)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loop:", err)
 		return 1
