@@ -34,29 +34,11 @@ func rawPosts(url string, payload []byte, n, workers int, signed bool) (rate, cp
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var once sync.Once
-	secret := []byte("bench-loop-secret-of-32-bytes...")
 	t0, c0 := time.Now(), selfCPU()
 	for range workers {
 		wg.Go(func() {
 			for i := next.Add(1); i <= int64(n); i = next.Add(1) {
-				req, perr := http.NewRequest(http.MethodPost, url, bytes.NewReader(payload))
-				if perr == nil {
-					req.Header["Content-Type"] = []string{"application/json"}
-					if signed {
-						req.URL.Path = "/loop/signed"
-						id, ts := "msg_loop_"+strconv.FormatInt(i, 10), time.Now().Unix()
-						req.Header["User-Agent"] = []string{"hookwatch/bench-loop"}
-						req.Header["Webhook-Id"] = []string{id}
-						req.Header["Webhook-Timestamp"] = []string{strconv.FormatInt(ts, 10)}
-						req.Header["Webhook-Signature"] = []string{core.Sign(id, ts, payload, secret)}
-					}
-					var resp *http.Response
-					if resp, perr = client.Do(req); perr == nil {
-						_, _ = io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-					}
-				}
-				if perr != nil {
+				if perr := postOne(client, url, payload, i, signed); perr != nil {
 					once.Do(func() { err = perr })
 					return
 				}
@@ -65,6 +47,33 @@ func rawPosts(url string, payload []byte, n, workers int, signed bool) (rate, cp
 	}
 	wg.Wait()
 	return float64(n) / time.Since(t0).Seconds(), float64((selfCPU() - c0).Microseconds()) / float64(n), err
+}
+
+// loopSecret signs the requests of a signed loop.
+var loopSecret = []byte("bench-loop-secret-of-32-bytes...")
+
+// postOne sends request i of a loop (see rawPosts) and reads its answer.
+func postOne(client *http.Client, url string, payload []byte, i int64, signed bool) error {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(payload))
+	if err != nil {
+		return err
+	}
+	req.Header["Content-Type"] = []string{"application/json"}
+	if signed {
+		req.URL.Path = "/loop/signed"
+		id, ts := "msg_loop_"+strconv.FormatInt(i, 10), time.Now().Unix()
+		req.Header["User-Agent"] = []string{"hookwatch/bench-loop"}
+		req.Header["Webhook-Id"] = []string{id}
+		req.Header["Webhook-Timestamp"] = []string{strconv.FormatInt(ts, 10)}
+		req.Header["Webhook-Signature"] = []string{core.Sign(id, ts, payload, loopSecret)}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return nil
 }
 
 // benchRawPosts is the throughput baseline in this process, which also
