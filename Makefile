@@ -92,6 +92,7 @@ bench: deps-clickhouse build-headless
 	mkdir -p $(BIN) docs $(BENCH_RUNS)
 	{ echo "bench-env: loadavg_start=$$(cut -d' ' -f1-3 /proc/loadavg)"; \
 	  echo "bench-env: started=$$(date -u '+%Y-%m-%d %H:%M:%S UTC')"; \
+	  echo "bench-env: kernel=$$(uname -sr)"; \
 	  HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) PATH="$$PATH:/usr/sbin" \
 	  $(GO) test -tags nogui -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/... ./storage/... ./cmd/... 2>&1; \
 	  echo "bench-exit: $$?"; echo "bench-env: loadavg_end=$$(cut -d' ' -f1-3 /proc/loadavg)"; } | tee $(BIN)/bench.out

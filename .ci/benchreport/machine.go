@@ -30,7 +30,14 @@ func machine(rn *run) [][2]string {
 			add("Memory", fmt.Sprintf("%.1f GiB", v/(1<<20)))
 		}
 	}
-	add("Kernel", strings.TrimSpace(readFile("/proc/sys/kernel/ostype")+" "+readFile("/proc/sys/kernel/osrelease")))
+	// The runs' own kernel when they recorded it (make bench does): the
+	// report may be written on another machine of the same kind.
+	kernel := rn.env["kernel"]
+	if kernel == "" {
+		kernel = strings.TrimSpace(readFile("/proc/sys/kernel/ostype")+" "+readFile("/proc/sys/kernel/osrelease")) +
+			" (the machine writing the report; the runs did not record theirs)"
+	}
+	add("Kernel", kernel)
 	add("Go", runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH)
 	add("ClickHouse", rn.env["clickhouse_version"])
 	add("SQLite durability", sqliteSettings())
@@ -51,7 +58,7 @@ func machine(rn *run) [][2]string {
 		switch {
 		case k == "started":
 			add("Run started", rn.env[k])
-		case !strings.HasPrefix(k, "loadavg_") && k != "clickhouse_version":
+		case !strings.HasPrefix(k, "loadavg_") && k != "clickhouse_version" && k != "kernel":
 			add(k, rn.env[k])
 		}
 	}
