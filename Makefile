@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT  := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends
 GUI_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 
-.PHONY: docs package-check fuzz demo-headless all run run-headless build build-headless test test-faults bench lint deps deps-gui deps-clickhouse deps-xvfb demo screenshots package install clean
+.PHONY: docs package-check fuzz demo-headless all run run-headless build build-headless test test-faults bench pgo lint deps deps-gui deps-clickhouse deps-xvfb demo screenshots package install clean
 
 all: build
 
@@ -63,7 +63,10 @@ test: deps build-headless
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	@# -vet=all runs every vet check on the race build's own compile, instead of
 	@# compiling the whole tree a second time for a separate `go vet`.
-	PATH="$$PATH:/usr/sbin" HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) $(GO) test -race -vet=all -count=1 -timeout 30m ./...
+	@# -pgo=off: the test binaries are built plainly (cmd/hookwatch's default.pgo
+	@# would otherwise rebuild every dependency a second time for its tests); the
+	@# end-to-end tests run the shipped, profile-guided binary.
+	PATH="$$PATH:/usr/sbin" HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) $(GO) test -race -vet=all -pgo=off -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=10000x
 
 ## fuzz: run every fuzz target (seed corpus, then FUZZTIME new inputs) one at a time.
@@ -83,7 +86,7 @@ fuzz:
 
 ## test-faults: the fault suite alone.
 test-faults: deps build-headless
-	PATH="$$PATH:/usr/sbin" HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) $(GO) test -race -count=1 -timeout 20m -run 'Fault' ./...
+	PATH="$$PATH:/usr/sbin" HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) $(GO) test -race -pgo=off -count=1 -timeout 20m -run 'Fault' ./...
 
 ## bench: every benchmark beside its same-run baseline; keeps the output of
 ## the last three runs in docs/bench-runs and writes docs/benchmarks.md from them.
@@ -94,12 +97,26 @@ bench: deps-clickhouse build-headless
 	  echo "bench-env: started=$$(date -u '+%Y-%m-%d %H:%M:%S UTC')"; \
 	  echo "bench-env: kernel=$$(uname -sr)"; \
 	  HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) PATH="$$PATH:/usr/sbin" \
-	  $(GO) test -tags nogui -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/... ./storage/... ./cmd/... 2>&1; \
+	  $(GO) test -tags nogui -pgo=off -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/... ./storage/... ./cmd/... 2>&1; \
 	  echo "bench-exit: $$?"; echo "bench-env: loadavg_end=$$(cut -d' ' -f1-3 /proc/loadavg)"; } | tee $(BIN)/bench.out
 	cp $(BIN)/bench.out $(BENCH_RUNS)/$$(date -u '+%Y%m%dT%H%M%SZ').out
 	ls -1 $(BENCH_RUNS)/*.out | head -n -3 | xargs -r rm --
 	$(GO) run ./.ci/benchreport -notes .ci/benchreport/analysis.md $(BENCH_RUNS)/*.out > docs/benchmarks.md
 	@! grep -q '^bench-exit: [1-9]' $(BIN)/bench.out
+
+## pgo: regenerate cmd/hookwatch/default.pgo, the CPU profile that every
+## `go build ./cmd/hookwatch` uses for profile-guided optimization: three
+## BenchmarkMemory drains (20,000 deliveries at 1,000 sites, and its polls)
+## of a binary built without a profile, merged. The bench's baseline loop and
+## receiver are built with -pgo=off, as a plain Go program is.
+pgo: deps-clickhouse
+	mkdir -p $(BIN)
+	CGO_ENABLED=0 $(GO) build -trimpath -tags nogui -pgo=off -o $(BIN)/hookwatch-noprofile ./cmd/hookwatch
+	for i in 1 2 3; do \
+	  HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-noprofile) HOOKWATCH_BENCH_CPUPROFILE=$(abspath $(BIN))/pgo$$i.prof PATH="$$PATH:/usr/sbin" \
+	    $(GO) test -tags nogui -pgo=off -run '^$$' -bench '^BenchmarkMemory$$' -benchtime 1x -timeout 15m ./cmd/hookwatch || exit 1; \
+	done
+	$(GO) tool pprof -proto $(BIN)/pgo1.prof $(BIN)/pgo2.prof $(BIN)/pgo3.prof > cmd/hookwatch/default.pgo
 
 ## lint: gofmt, vet and staticcheck.
 lint:
