@@ -12,6 +12,12 @@ GIT_DESC := $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null)
 GIT_SHA  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 VERSION  ?= $(if $(GIT_DESC),$(patsubst v%,%,$(GIT_DESC)),0.0.0-dev+$(GIT_SHA))
 LDFLAGS  := -s -w -X main.version=$(VERSION)
+# TEST_BUILD: how test and bench binaries are compiled. Without a profile:
+# cmd/hookwatch's default.pgo would otherwise rebuild every dependency a
+# second time for its tests, and would also speed up the bench's baseline
+# loop and receiver, which stand for a plain Go program. The end-to-end
+# tests and benchmarks still run the shipped, profile-guided binary.
+TEST_BUILD := -pgo=off
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT  := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends
@@ -63,10 +69,7 @@ test: deps build-headless
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	@# -vet=all runs every vet check on the race build's own compile, instead of
 	@# compiling the whole tree a second time for a separate `go vet`.
-	@# -pgo=off: the test binaries are built plainly (cmd/hookwatch's default.pgo
-	@# would otherwise rebuild every dependency a second time for its tests); the
-	@# end-to-end tests run the shipped, profile-guided binary.
-	PATH="$$PATH:/usr/sbin" HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) $(GO) test -race -vet=all -pgo=off -count=1 -timeout 30m ./...
+	PATH="$$PATH:/usr/sbin" HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) $(GO) test -race -vet=all $(TEST_BUILD) -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=10000x
 
 ## fuzz: run every fuzz target (seed corpus, then FUZZTIME new inputs) one at a time.
@@ -86,7 +89,7 @@ fuzz:
 
 ## test-faults: the fault suite alone.
 test-faults: deps build-headless
-	PATH="$$PATH:/usr/sbin" HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) $(GO) test -race -pgo=off -count=1 -timeout 20m -run 'Fault' ./...
+	PATH="$$PATH:/usr/sbin" HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) $(GO) test -race $(TEST_BUILD) -count=1 -timeout 20m -run 'Fault' ./...
 
 ## bench: every benchmark beside its same-run baseline; keeps the output of
 ## the last three runs in docs/bench-runs and writes docs/benchmarks.md from them.
@@ -97,7 +100,7 @@ bench: deps-clickhouse build-headless
 	  echo "bench-env: started=$$(date -u '+%Y-%m-%d %H:%M:%S UTC')"; \
 	  echo "bench-env: kernel=$$(uname -sr)"; \
 	  HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) PATH="$$PATH:/usr/sbin" \
-	  $(GO) test -tags nogui -pgo=off -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/... ./storage/... ./cmd/... 2>&1; \
+	  $(GO) test -tags nogui $(TEST_BUILD) -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/... ./storage/... ./cmd/... 2>&1; \
 	  echo "bench-exit: $$?"; echo "bench-env: loadavg_end=$$(cut -d' ' -f1-3 /proc/loadavg)"; } | tee $(BIN)/bench.out
 	cp $(BIN)/bench.out $(BENCH_RUNS)/$$(date -u '+%Y%m%dT%H%M%SZ').out
 	ls -1 $(BENCH_RUNS)/*.out | head -n -3 | xargs -r rm --
@@ -107,14 +110,13 @@ bench: deps-clickhouse build-headless
 ## pgo: regenerate cmd/hookwatch/default.pgo, the CPU profile that every
 ## `go build ./cmd/hookwatch` uses for profile-guided optimization: three
 ## BenchmarkMemory drains (20,000 deliveries at 1,000 sites, and its polls)
-## of a binary built without a profile, merged. The bench's baseline loop and
-## receiver are built with -pgo=off, as a plain Go program is.
+## of a binary built without a profile, merged.
 pgo: deps-clickhouse
 	mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -trimpath -tags nogui -pgo=off -o $(BIN)/hookwatch-noprofile ./cmd/hookwatch
 	for i in 1 2 3; do \
 	  HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-noprofile) HOOKWATCH_BENCH_CPUPROFILE=$(abspath $(BIN))/pgo$$i.prof PATH="$$PATH:/usr/sbin" \
-	    $(GO) test -tags nogui -pgo=off -run '^$$' -bench '^BenchmarkMemory$$' -benchtime 1x -timeout 15m ./cmd/hookwatch || exit 1; \
+	    $(GO) test -tags nogui $(TEST_BUILD) -run '^$$' -bench '^BenchmarkMemory$$' -benchtime 1x -timeout 15m ./cmd/hookwatch || exit 1; \
 	done
 	$(GO) tool pprof -proto $(BIN)/pgo1.prof $(BIN)/pgo2.prof $(BIN)/pgo3.prof > cmd/hookwatch/default.pgo
 
