@@ -109,8 +109,8 @@ bench: deps-clickhouse build-headless
 
 ## pgo: regenerate cmd/hookwatch/default.pgo, the CPU profile that every
 ## `go build ./cmd/hookwatch` uses for profile-guided optimization: three
-## BenchmarkMemory drains (20,000 deliveries at 1,000 sites, and its polls)
-## of a binary built without a profile, merged.
+## BenchmarkMemory runs (each three drains of 20,000 deliveries at 1,000 sites,
+## and its polls) of a binary built without a profile, merged.
 pgo: deps-clickhouse
 	mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -trimpath -tags nogui -pgo=off -o $(BIN)/hookwatch-noprofile ./cmd/hookwatch

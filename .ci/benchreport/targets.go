@@ -66,7 +66,7 @@ func (rn *run) throughputTargets() []target {
 		limit                         float64
 	}{
 		{"BenchmarkEngineThroughput", "Delivery throughput: engine in process, 20,000 deliveries over 2,000 webhooks (core/deliver)", "deliveries/s", "baseline_req/s", "≥ 50 % of baseline", 50},
-		{"BenchmarkMemory", "Delivery throughput: the `hookwatch --headless` binary, 20,000 deliveries over 10,000 webhooks (cmd/hookwatch)", "deliveries/s", "baseline-req/s", "≥ 45 % of baseline (50 % the stretch)", 45},
+		{"BenchmarkMemory", "Delivery throughput: the `hookwatch --headless` binary, 20,000 deliveries over 10,000 webhooks, median of three drains, each beside the loops before and after it (cmd/hookwatch)", "deliveries/s", "baseline-req/s", "≥ 45 % of baseline (50 % the stretch)", 45},
 	} {
 		ratio, ok := rn.get(c.bench, "ratio")
 		rate, _ := rn.get(c.bench, c.rate)
@@ -91,6 +91,11 @@ func (rn *run) throughputTargets() []target {
 		}
 		ts = append(ts, target{what: "The same binary run beside a loop in a process of its own, as hookwatch is (cmd/hookwatch)",
 			value: v, measured: v, baseline: num(base) + " req/s, the same loop from a second process", goal: "—", verdict: "informational"})
+	}
+	if r, ok := rn.get("BenchmarkMemory", "first-drain-ratio"); ok {
+		v := num(r*100) + " % of baseline"
+		ts = append(ts, target{what: "The same binary's first drain alone, right after its start (cmd/hookwatch)",
+			value: v, measured: v, baseline: "the loops before and after that drain", goal: "—", verdict: "informational"})
 	}
 	return ts
 }
@@ -154,7 +159,7 @@ func (rn *run) memoryTargets() []target {
 	big, bok := rn.get("BenchmarkScale/sites=10000", "peak-rss-MB")
 	small, _ := rn.get("BenchmarkScale/sites=1000", "peak-rss-MB")
 	return []target{
-		check{what: "Peak RSS of `hookwatch --headless`, 1,000 sites × 10 webhooks, during the 20,000-delivery run",
+		check{what: "Peak RSS of `hookwatch --headless`, 1,000 sites × 10 webhooks, during three drains of 20,000 deliveries",
 			value: rss, ok: ok, unit: "MB", atMost: true, limit: 100, goal: "≤ 100 MB",
 			baseline: fmt.Sprintf("%s MB: idle `hookwatch --headless` on an empty database", num(idle))}.judge(),
 		check{what: "Peak RSS of `hookwatch --headless`, 10,000 sites × 10 webhooks over 20 M events, while 100,000 deliveries drain",
