@@ -3,12 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -354,20 +352,16 @@ func BenchmarkMemory(b *testing.B) {
 		return percentile(xs, 50)
 	}
 	around := func(k int) float64 { return (raw[k] + raw[k+1]) / 2 }
-	ratios, rates := make([]float64, len(rs)), make([]float64, len(rs))
+	ratios, rates, shares := make([]float64, len(rs)), make([]float64, len(rs)), make([]float64, len(rs))
 	for k, r := range rs {
 		ratios[k], rates[k] = r.rate/around(k), r.rate
+		shares[k] = 100 * ratios[k]
 	}
 	// The median drain by ratio gives the rate and the baseline reported
 	// beside it, so that the three figures agree.
-	byRatio := make([]int, len(rs))
-	for k := range byRatio {
-		byRatio[k] = k
-	}
-	slices.SortFunc(byRatio, func(i, j int) int { return cmp.Compare(ratios[i], ratios[j]) })
-	mid := byRatio[len(byRatio)/2]
-	b.Logf("enqueues of %d took %v ms; drains %v deliveries/s beside loops of %v req/s, ratios %v; hookwatch polls at %d sites: %v ms",
-		n, rounded(d.enqueues), rounded(rates), rounded(raw), thousandths(ratios), sites, rounded(p.pollDurations()))
+	mid := slices.Index(ratios, percentile(ratios, 50))
+	b.Logf("enqueues of %d took %v ms; drains %v deliveries/s beside loops of %v req/s, %v %% of them; hookwatch polls at %d sites: %v ms",
+		n, rounded(d.enqueues), rounded(rates), rounded(raw), rounded(shares), sites, rounded(p.pollDurations()))
 	rate := rs[mid].rate
 	b.ReportMetric(rss, "peak-rss-MB")
 	b.ReportMetric(idleRSS, "baseline-rss-MB")
@@ -871,15 +865,6 @@ func mean(xs []float64) float64 {
 		sum += x
 	}
 	return sum / float64(len(xs))
-}
-
-// thousandths returns xs rounded to three decimals, for a log line.
-func thousandths(xs []float64) []float64 {
-	out := make([]float64, len(xs))
-	for i, x := range xs {
-		out[i] = math.Round(x*1000) / 1000
-	}
-	return out
 }
 
 func msOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
