@@ -143,6 +143,15 @@ func (rn *run) pollTargets() []target {
 		ts = append(ts, target{what: "The same poll beside the least read of the `pathname` column its page goal needs",
 			value: v, measured: v, baseline: num(f) + " ms: ClickHouse's now() plus the grouped top-pages query over the same sites and window", goal: "—", verdict: "informational"})
 	}
+	if v, ok := rn.get("BenchmarkPollCycle/sites=1000/live-parts", "ms/poll"); ok {
+		b, _ := rn.get("BenchmarkPollCycle/sites=1000/live-parts", "baseline-ms")
+		m := num(v) + " ms"
+		if b > 0 {
+			m += fmt.Sprintf(" = %s × its baseline", num(v/b))
+		}
+		ts = append(ts, target{what: "The same poll over a live server's layout: the history merged, the last 15 minutes in parts of their own",
+			value: m, measured: m, baseline: num(b) + " ms: the same baseline over that layout", goal: "—", verdict: "informational"})
+	}
 	if v, ok := rn.get("BenchmarkPollCycle/sites=1000/drop-check", "ms/poll"); ok {
 		b, _ := rn.get("BenchmarkPollCycle/sites=1000/drop-check", "baseline-ms")
 		ts = append(ts, target{what: "Poll cycle with the 12 h drop count, 1,000 sites (runs once a minute, not every poll)",

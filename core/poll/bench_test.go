@@ -28,6 +28,8 @@ const benchEvents = 5_000_000
 // drop-check variants add the 12 h count, which a real poller runs once a
 // minute. baseline-ms is, in the same run, one bare Source.Now plus one
 // grouped visitors query over the same sites: the least any poll costs.
+// The live-parts variant is the 1,000-site poll over the layout of a live
+// server (see liveParts).
 func BenchmarkPollCycle(b *testing.B) {
 	ctx := context.Background()
 	srv, chdb := chtest.EventsDB(b)
@@ -47,19 +49,63 @@ func BenchmarkPollCycle(b *testing.B) {
 	}
 	b.Cleanup(func() { src.Close() })
 
+	pb := &pollBench{srv: srv, chdb: chdb, src: src}
 	for _, n := range []int{10, 100, 1000} {
 		for _, drop := range []bool{false, true} {
 			name := fmt.Sprintf("sites=%d", n)
 			if drop {
 				name += "/drop-check"
 			}
-			b.Run(name, func(b *testing.B) { benchPoll(b, srv, chdb, src, n, drop) })
+			b.Run(name, func(b *testing.B) { pb.run(b, n, drop) })
 		}
 	}
+	b.Run("sites=1000/live-parts", func(b *testing.B) { liveParts(b, srv).run(b, 1000, false) })
 }
 
-func benchPoll(b *testing.B, srv *chtest.Server, chdb string, src *clickhouse.Source, sites int, dropCheck bool) {
+// liveParts seeds a database of its own with the same 5 M events, laid
+// out as a live server holds them: the history up to liveMinutes ago
+// merged into one part, and each of the last liveMinutes inserted apart,
+// as Plausible's buffer flushes them, left to the server's own merges.
+// ClickHouse skips a part whose time range ends before a query's window,
+// so here a poll reads the recent parts only, where the default layout
+// (all of it one merged part) makes it decode every granule of the day.
+func liveParts(b *testing.B, srv *chtest.Server) *pollBench {
+	const liveMinutes = 15
+	perMinute := benchEvents / (24 * 60)
+	_, chdb := chtest.EventsDB(b)
+	start := time.Now()
+	if err := srv.SeedSyntheticBefore(chdb, 1000, benchEvents-liveMinutes*perMinute, 24*time.Hour-liveMinutes*time.Minute, liveMinutes*time.Minute); err != nil {
+		b.Fatal(err)
+	}
+	if err := srv.Exec("OPTIMIZE TABLE " + chdb + ".events_v2 FINAL"); err != nil {
+		b.Fatal(err)
+	}
+	for m := liveMinutes - 1; m >= 0; m-- {
+		if err := srv.SeedSyntheticBefore(chdb, 1000, perMinute, time.Minute, time.Duration(m)*time.Minute); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("seeded %d events over 1000 sites, the last %d minutes in parts of their own, in %v", benchEvents, liveMinutes, time.Since(start).Round(time.Millisecond))
+	src, err := clickhouse.Open(context.Background(), srv.DSN(chdb))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { src.Close() })
+	return &pollBench{srv: srv, chdb: chdb, src: src}
+}
+
+// pollBench is the ClickHouse database a poll benchmark reads.
+type pollBench struct {
+	srv  *chtest.Server
+	chdb string
+	src  *clickhouse.Source
+}
+
+// run times the steady poll of the first sites sites of pb's database,
+// with the 12 h drop count at every poll if dropCheck.
+func (pb *pollBench) run(b *testing.B, sites int, dropCheck bool) {
 	ctx := context.Background()
+	srv, chdb, src := pb.srv, pb.chdb, pb.src
 	db, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"))
 	if err != nil {
 		b.Fatal(err)

@@ -195,8 +195,16 @@ var (
 // engagement time, as Plausible records them), the rest pageviews of
 // SyntheticPages; each row's user is one of events/4 users.
 func (s *Server) SeedSynthetic(db string, sites, events int, span time.Duration) error {
-	if sites < 1 || events < 1 || span < time.Second {
-		return fmt.Errorf("SeedSynthetic: need sites ≥ 1, events ≥ 1 and span ≥ 1s")
+	return s.SeedSyntheticBefore(db, sites, events, span, 0)
+}
+
+// SeedSyntheticBefore is SeedSynthetic with the rows spread over
+// [now() - ago - span, now() - ago] instead: history that ends before the
+// last minutes, which the caller can then insert in parts of their own, as
+// a live server holds them.
+func (s *Server) SeedSyntheticBefore(db string, sites, events int, span, ago time.Duration) error {
+	if sites < 1 || events < 1 || span < time.Second || ago < 0 {
+		return fmt.Errorf("SeedSynthetic: need sites ≥ 1, events ≥ 1, span ≥ 1s and ago ≥ 0")
 	}
 	users := max(events/4, 1)
 	// Rows are numbered n from 0 and made from n alone, so the seed can go
@@ -206,7 +214,7 @@ func (s *Server) SeedSynthetic(db string, sites, events int, span time.Duration)
 	q := fmt.Sprintf(`INSERT INTO %[1]s.events_v2 (timestamp, name, site_id, user_id, session_id, hostname, pathname, referrer_source,
     screen_size, browser, scroll_depth, engagement_time, batch)
 SELECT
-    now() - toUInt32(intHash64(n) %% %[4]d) AS timestamp,
+    now() - %[11]d - toUInt32(intHash64(n) %% %[4]d) AS timestamp,
     multiIf(n %% 20 = 0, %[5]s, n %% 20 = 1, %[6]s, n %% 10 = 2, 'engagement', 'pageview') AS name,
     toUInt64(1 + intHash32(n) %% %[2]d) AS site_id,
     intHash64(n %% %[3]d) AS user_id,
@@ -224,6 +232,7 @@ FROM (SELECT number + {from} AS n FROM numbers({count}))`,
 		quote(SyntheticEventGoals[0]), quote(SyntheticEventGoals[1]),
 		array(SyntheticPages), len(SyntheticPages),
 		array(SyntheticSources), len(SyntheticSources),
+		int64(ago/time.Second),
 	)
 	for from := 0; from < events; from += seedChunk {
 		chunk := strings.NewReplacer("{from}", strconv.Itoa(from), "{count}", strconv.Itoa(min(seedChunk, events-from))).Replace(q)
