@@ -29,27 +29,9 @@ const benchEvents = 5_000_000
 // minute. baseline-ms is, in the same run, one bare Source.Now plus one
 // grouped visitors query over the same sites: the least any poll costs.
 // The live-parts variant is the 1,000-site poll over the layout of a live
-// server (see liveParts).
+// server (see seedPollBench).
 func BenchmarkPollCycle(b *testing.B) {
-	ctx := context.Background()
-	srv, chdb := chtest.EventsDB(b)
-	start := time.Now()
-	if err := srv.SeedSynthetic(chdb, 1000, benchEvents, 24*time.Hour); err != nil {
-		b.Fatal(err)
-	}
-	// Merge the inserted parts, as a long-running server has: a benchmark
-	// right after a bulk insert would otherwise time background merges.
-	if err := srv.Exec("OPTIMIZE TABLE " + chdb + ".events_v2 FINAL"); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("seeded and merged %d events over 1000 sites in %v", benchEvents, time.Since(start).Round(time.Millisecond))
-	src, err := clickhouse.Open(ctx, srv.DSN(chdb))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { src.Close() })
-
-	pb := &pollBench{srv: srv, chdb: chdb, src: src}
+	pb := seedPollBench(b, 0)
 	for _, n := range []int{10, 100, 1000} {
 		for _, drop := range []bool{false, true} {
 			name := fmt.Sprintf("sites=%d", n)
@@ -59,33 +41,39 @@ func BenchmarkPollCycle(b *testing.B) {
 			b.Run(name, func(b *testing.B) { pb.run(b, n, drop) })
 		}
 	}
-	b.Run("sites=1000/live-parts", func(b *testing.B) { liveParts(b, srv).run(b, 1000, false) })
+	b.Run("sites=1000/live-parts", func(b *testing.B) { seedPollBench(b, liveMinutes).run(b, 1000, false) })
 }
 
-// liveParts seeds a database of its own with the same 5 M events, laid
-// out as a live server holds them: the history up to liveMinutes ago
-// merged into one part, and each of the last liveMinutes inserted apart,
-// as Plausible's buffer flushes them, left to the server's own merges.
-// ClickHouse skips a part whose time range ends before a query's window,
-// so here a poll reads the recent parts only, where the default layout
-// (all of it one merged part) makes it decode every granule of the day.
-func liveParts(b *testing.B, srv *chtest.Server) *pollBench {
-	const liveMinutes = 15
+// liveMinutes is how many of the last minutes the live-parts variant of
+// BenchmarkPollCycle inserts apart.
+const liveMinutes = 15
+
+// seedPollBench seeds a database of its own with benchEvents over 1,000
+// sites and the last 24 hours, and merges the inserted parts, as a
+// long-running server has: a benchmark right after a bulk insert would
+// otherwise time background merges. With live > 0 the merge stops live
+// minutes back, and each of the last live minutes goes in apart, as
+// Plausible's buffer flushes them, left to the server's own merges: the
+// layout of a live server. ClickHouse skips a part whose time range ends
+// before a query's window, so there a poll reads the recent parts only,
+// where one merged part makes it decode every granule of the day.
+func seedPollBench(b *testing.B, live int) *pollBench {
+	srv, chdb := chtest.EventsDB(b)
 	perMinute := benchEvents / (24 * 60)
-	_, chdb := chtest.EventsDB(b)
+	ago := time.Duration(live) * time.Minute
 	start := time.Now()
-	if err := srv.SeedSyntheticBefore(chdb, 1000, benchEvents-liveMinutes*perMinute, 24*time.Hour-liveMinutes*time.Minute, liveMinutes*time.Minute); err != nil {
+	if err := srv.SeedSyntheticBefore(chdb, 1000, benchEvents-live*perMinute, 24*time.Hour-ago, ago); err != nil {
 		b.Fatal(err)
 	}
 	if err := srv.Exec("OPTIMIZE TABLE " + chdb + ".events_v2 FINAL"); err != nil {
 		b.Fatal(err)
 	}
-	for m := liveMinutes - 1; m >= 0; m-- {
+	for m := live - 1; m >= 0; m-- {
 		if err := srv.SeedSyntheticBefore(chdb, 1000, perMinute, time.Minute, time.Duration(m)*time.Minute); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.Logf("seeded %d events over 1000 sites, the last %d minutes in parts of their own, in %v", benchEvents, liveMinutes, time.Since(start).Round(time.Millisecond))
+	b.Logf("seeded and merged %d events over 1000 sites, the last %d minutes in parts of their own, in %v", benchEvents, live, time.Since(start).Round(time.Millisecond))
 	src, err := clickhouse.Open(context.Background(), srv.DSN(chdb))
 	if err != nil {
 		b.Fatal(err)
