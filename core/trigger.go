@@ -68,9 +68,14 @@ type PollStatus struct {
 type PollCommit struct {
 	Alerts map[AlertKey]AlertState
 	// Goals are the goals' new counting states; a zero Open deletes the
-	// goal's state and reported buckets. Buckets before a goal's Recount
-	// (or, with none, its Open) are pruned.
+	// goal's state and reported buckets.
 	Goals map[int64]GoalState
+	// Prune holds, per goal, the start of its oldest bucket still kept
+	// (GoalState.Kept): its reported buckets before that are deleted. The
+	// caller sets it when a goal's Kept moves, once per recount, rather
+	// than with every state: Open moves at every bucket, and a prune per
+	// goal at every poll found nothing to delete in most of them.
+	Prune map[int64]time.Time
 	// Reported are the completions reported so far per goal bucket, with
 	// the deliveries that reported them.
 	Reported map[BucketKey]uint64

@@ -150,11 +150,11 @@ func (pb *pollBench) run(b *testing.B, sites int, dropCheck bool) {
 			b.Fatal(err)
 		}
 		open := core.BucketStart(now.Add(-core.DefaultLateHorizon - poll.DefaultInterval))
-		goalStates := make(map[int64]core.GoalState, len(goalIDs))
+		goalStates, prune := make(map[int64]core.GoalState, len(goalIDs)), make(map[int64]time.Time, len(goalIDs))
 		for _, id := range goalIDs {
-			goalStates[id] = core.GoalState{Open: open, Recount: open}
+			goalStates[id], prune[id] = core.GoalState{Open: open, Recount: open}, open
 		}
-		c := core.PollCommit{Goals: goalStates, Status: core.PollStatus{ClickHouseOK: true}}
+		c := core.PollCommit{Goals: goalStates, Prune: prune, Status: core.PollStatus{ClickHouseOK: true}}
 		if err := ts.CommitPoll(ctx, c); err != nil {
 			b.Fatal(err)
 		}

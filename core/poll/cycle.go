@@ -217,7 +217,7 @@ func (p *Poller) run(ctx context.Context, start time.Time) (*cycle, error) {
 	} else if gerr != nil {
 		return nil, gerr
 	}
-	c.commit.Goals, c.commit.Reported, c.commit.LateEvents = goals.states, goals.reported, goals.late
+	c.commit.Goals, c.commit.Prune, c.commit.Reported, c.commit.LateEvents = goals.states, goals.prune, goals.reported, goals.late
 	c.commit.DigestMarks = goals.digestMarks
 	c.commit.Deliveries = append(c.commit.Deliveries, goals.deliveries...)
 	c.events += goals.events

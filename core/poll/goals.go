@@ -15,6 +15,7 @@ type window struct{ from, to time.Time }
 type goalResult struct {
 	states      map[int64]core.GoalState
 	reported    map[core.BucketKey]uint64
+	prune       map[int64]time.Time
 	late        uint64
 	digestMarks map[core.DigestKey]time.Time
 	deliveries  []core.NewDelivery
@@ -196,10 +197,15 @@ func (c *cycle) goalEvents(ctx context.Context, plan *goalPlan) (*goalResult, er
 		return nil, err
 	}
 	// Only the states that moved are written: at a poll interval under the
-	// bucket's 10 s, most polls move none.
+	// bucket's 10 s, most polls move none. Only the goals whose kept span
+	// moved are pruned, which a recount does, not every poll.
+	r.prune = map[int64]time.Time{}
 	for id, st := range r.states {
-		if old, ok := c.goalStates[id]; ok && old.Open.Equal(st.Open) && old.Recount.Equal(st.Recount) {
+		old, ok := c.goalStates[id]
+		if ok && old.Open.Equal(st.Open) && old.Recount.Equal(st.Recount) {
 			delete(r.states, id)
+		} else if !st.Open.IsZero() && (!ok || !old.Kept().Equal(st.Kept())) {
+			r.prune[id] = st.Kept()
 		}
 	}
 	return r, nil

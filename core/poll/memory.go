@@ -91,8 +91,8 @@ func (p *Poller) loadGoalMemory(ctx context.Context, goals []*core.Goal) (*goalM
 
 // apply records commit c, once it is in the store, as the store's
 // CommitPoll wrote it: the goals' new states, their reported buckets, and
-// the buckets pruned (before a goal's Recount, or with none its Open; all
-// of them for a goal forgotten).
+// the buckets pruned (before the goal's time in c.Prune; all of them for a
+// goal forgotten).
 func (m *goalMemory) apply(c core.PollCommit, at time.Time) {
 	m.at = at
 	for k, n := range c.Reported {
@@ -107,15 +107,13 @@ func (m *goalMemory) apply(c core.PollCommit, at time.Time) {
 			m.states[id] = st
 		}
 	}
-	if len(c.Goals) == 0 {
+	if len(c.Goals) == 0 && len(c.Prune) == 0 {
 		return
 	}
 	for k := range m.reported {
-		st, ok := c.Goals[k.GoalID]
-		if !ok {
-			continue
-		}
-		if st.Open.IsZero() || k.Start < st.Kept().Unix() {
+		if st, ok := c.Goals[k.GoalID]; ok && st.Open.IsZero() {
+			delete(m.reported, k)
+		} else if keep, ok := c.Prune[k.GoalID]; ok && k.Start < keep.Unix() {
 			delete(m.reported, k)
 		}
 	}

@@ -70,11 +70,12 @@ func findReportedBuckets(ctx context.Context, tx *Tx) (map[core.BucketKey]uint64
 	return out, nil
 }
 
-// saveGoalStates upserts the goals' states and reported buckets, skipping
-// goals deleted since the poll read them. A state with a zero Open deletes
-// the goal's state and buckets; buckets before a goal's Recount (its Open
-// when it has none) are pruned, their last recount done.
-func saveGoalStates(ctx context.Context, tx *Tx, states map[int64]core.GoalState, reported map[core.BucketKey]uint64) error {
+// saveGoalStates upserts the goals' states and reported buckets of c,
+// skipping goals deleted since the poll read them, and prunes the buckets
+// before each goal's time in c.Prune, their last recount done. A state
+// with a zero Open deletes the goal's state and buckets.
+func saveGoalStates(ctx context.Context, tx *Tx, c core.PollCommit) error {
+	states, reported := c.Goals, c.Reported
 	if len(reported) > 0 {
 		// One statement for them all: a poll reports hundreds of buckets,
 		// and a statement each cost more than their writes.
@@ -84,9 +85,6 @@ func saveGoalStates(ctx context.Context, tx *Tx, states map[int64]core.GoalState
 			ON CONFLICT (goal_id, start) DO UPDATE SET reported = excluded.reported`, jsonBuckets(reported)); err != nil {
 			return dbError("save goal buckets", err)
 		}
-	}
-	if len(states) == 0 {
-		return nil
 	}
 	// Goals in step, which in a steady poll are all of them, share their
 	// state and their prune: one statement for each such group, rather
@@ -101,9 +99,10 @@ func saveGoalStates(ctx context.Context, tx *Tx, states map[int64]core.GoalState
 			gone = append(gone, id)
 			continue
 		}
-		keep := st.Kept()
 		k := saved{ms(st.Open), nullMS(st.Recount)}
 		byState[k] = append(byState[k], id)
+	}
+	for id, keep := range c.Prune {
 		byKeep[keep.Unix()] = append(byKeep[keep.Unix()], id)
 	}
 	for st, ids := range byState {

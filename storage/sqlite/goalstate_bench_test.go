@@ -30,9 +30,10 @@ func BenchmarkCommitGoalStates(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		open = open.Add(core.GoalBucket)
-		c := core.PollCommit{Goals: map[int64]core.GoalState{}, Reported: map[core.BucketKey]uint64{}}
+		c := core.PollCommit{Goals: map[int64]core.GoalState{}, Prune: map[int64]time.Time{}, Reported: map[core.BucketKey]uint64{}}
 		for j, id := range ids {
 			c.Goals[id] = core.GoalState{Open: open, Recount: open.Add(-core.GoalBucket)}
+			c.Prune[id] = c.Goals[id].Kept()
 			if (i+j)%6 == 0 {
 				c.Reported[core.BucketKey{GoalID: id, Start: open.Add(2 * time.Minute).Unix()}] = uint64(j)
 			}

@@ -119,7 +119,7 @@ func commitPoll(ctx context.Context, tx *Tx, c core.PollCommit) error {
 	if err := saveAlertStates(ctx, tx, c.Alerts); err != nil {
 		return err
 	}
-	if err := saveGoalStates(ctx, tx, c.Goals, c.Reported); err != nil {
+	if err := saveGoalStates(ctx, tx, c); err != nil {
 		return err
 	}
 	if err := saveDigestMarks(ctx, tx, c.DigestMarks); err != nil {

@@ -169,7 +169,7 @@ func TestTriggerStore(t *testing.T) {
 		}
 	})
 
-	t.Run("prunes recounted buckets and deletes a zeroed goal state", func(t *testing.T) {
+	t.Run("prunes buckets before the goal's prune time and deletes a zeroed goal state", func(t *testing.T) {
 		db, _ := mustOpen(t)
 		mustSite(t, db, "example.com", 5)
 		g := mustGoal(t, db, "example.com", "Signup")
@@ -188,9 +188,19 @@ func TestTriggerStore(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		// A state moved without a prune time keeps every bucket.
+		if err := store.CommitPoll(ctx, core.PollCommit{
+			Goals: map[int64]core.GoalState{g.ID: {Open: t0.Add(40 * time.Second), Recount: t0.Add(20 * time.Second)}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := store.ReportedBuckets(ctx); !reflect.DeepEqual(got, reported) {
+			t.Errorf("buckets after a state without a prune = %v, want all of %v", got, reported)
+		}
 		// g's buckets before 20 s had their last recount; g2 is no longer watched.
 		if err := store.CommitPoll(ctx, core.PollCommit{
 			Goals: map[int64]core.GoalState{g.ID: {Open: t0.Add(30 * time.Second), Recount: t0.Add(20 * time.Second)}, g2.ID: {}},
+			Prune: map[int64]time.Time{g.ID: t0.Add(20 * time.Second)},
 		}); err != nil {
 			t.Fatal(err)
 		}
