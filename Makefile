@@ -91,8 +91,10 @@ fuzz:
 test-faults: deps build-headless
 	PATH="$$PATH:/usr/sbin" HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) $(GO) test -race $(TEST_BUILD) -count=1 -timeout 20m -run 'Fault' ./...
 
-## bench: every benchmark beside its same-run baseline; keeps the output of
-## the last three runs in docs/bench-runs and writes docs/benchmarks.md from them.
+## bench: every benchmark beside its same-run baseline, and the poll of the
+## commit before revisable goal buckets over the same data (.ci/pollbefore);
+## keeps the output of the last three runs in docs/bench-runs and writes
+## docs/benchmarks.md from them.
 BENCH_RUNS := docs/bench-runs
 bench: deps-clickhouse build-headless
 	mkdir -p $(BIN) docs $(BENCH_RUNS)
@@ -101,7 +103,8 @@ bench: deps-clickhouse build-headless
 	  echo "bench-env: kernel=$$(uname -sr)"; \
 	  HOOKWATCH_BIN=$(abspath $(BIN)/hookwatch-headless) PATH="$$PATH:/usr/sbin" \
 	  $(GO) test -tags nogui $(TEST_BUILD) -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/... ./storage/... ./cmd/... 2>&1; \
-	  echo "bench-exit: $$?"; echo "bench-env: loadavg_end=$$(cut -d' ' -f1-3 /proc/loadavg)"; } | tee $(BIN)/bench.out
+	  code=$$?; GO=$(GO) sh .ci/pollbefore/run 2>&1 || code=1; \
+	  echo "bench-exit: $$code"; echo "bench-env: loadavg_end=$$(cut -d' ' -f1-3 /proc/loadavg)"; } | tee $(BIN)/bench.out
 	cp $(BIN)/bench.out $(BENCH_RUNS)/$$(date -u '+%Y%m%dT%H%M%SZ').out
 	ls -1 $(BENCH_RUNS)/*.out | head -n -3 | xargs -r rm --
 	$(GO) run ./.ci/benchreport -notes .ci/benchreport/analysis.md $(BENCH_RUNS)/*.out > docs/benchmarks.md
