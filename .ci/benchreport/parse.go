@@ -81,11 +81,28 @@ func parse(r io.Reader) (*run, error) {
 			res.metrics[f[i+1]] = v
 			res.units = append(res.units, f[i+1])
 		}
+		res.addPollRatio()
 		rn.results = append(rn.results, res)
 		rn.byName[res.name] = res
 		rn.raw = append(rn.raw, line)
 	}
 	return rn, sc.Err()
+}
+
+// pollRatio is the unit of a poll benchmark's ms/poll over its baseline-ms,
+// worked out per run: the median of a ratio over runs must be of same-run
+// ratios, since the median poll and the median baseline may come from
+// different runs, and only figures of the same run compare.
+const pollRatio = "x-baseline"
+
+// addPollRatio adds r's pollRatio when r has a poll and its baseline.
+func (r *result) addPollRatio() {
+	poll, ok := r.metrics["ms/poll"]
+	base, bok := r.metrics["baseline-ms"]
+	if ok && bok && base > 0 {
+		r.metrics[pollRatio] = poll / base
+		r.units = append(r.units, pollRatio)
+	}
 }
 
 // get returns a figure, if the run has it.
