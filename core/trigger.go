@@ -71,10 +71,12 @@ type PollCommit struct {
 	// goal's state and reported buckets.
 	Goals map[int64]GoalState
 	// Prune holds, per goal, the start of its oldest bucket still kept
-	// (GoalState.Kept): its reported buckets before that are deleted. The
-	// caller sets it when a goal's Kept moves, once per recount, rather
-	// than with every state: Open moves at every bucket, and a prune per
-	// goal at every poll found nothing to delete in most of them.
+	// (the Kept of its state in this commit): its reported buckets before
+	// that are deleted, and without an entry none are. The caller must set
+	// it whenever a goal's Kept moves (at a recount, a catch-up that needs
+	// none, or a goal's first count), and need not otherwise: Open moves
+	// at every bucket, and a prune per goal at every poll found nothing to
+	// delete in most of them.
 	Prune map[int64]time.Time
 	// Reported are the completions reported so far per goal bucket, with
 	// the deliveries that reported them.

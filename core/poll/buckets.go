@@ -105,8 +105,8 @@ func (c *cycle) gains(r *goalResult, k *count, bs []core.BucketCount, out []gain
 }
 
 // recount runs the last recount of closed buckets: what they gained since
-// they were reported is late, and never sent. The goals' buckets before the
-// window's end are then pruned.
+// they were reported is late, and never sent. The goals' Recount moves to
+// the window's end, so goalEvents prunes their buckets before it.
 func (c *cycle) recount(r *goalResult, k *count, bs []core.BucketCount) {
 	for id, got := range byGoal(k, bs) {
 		for start, b := range got {

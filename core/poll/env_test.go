@@ -123,6 +123,26 @@ func (e *env) pollOnce(p *poll.Poller) {
 	if err := p.PollOnce(e.ctx); err != nil {
 		e.t.Fatalf("PollOnce: %v", err)
 	}
+	e.checkPruned()
+}
+
+// checkPruned fails the test if the store keeps a reported bucket of a
+// goal without a state, or before its state's Kept: every poll must prune
+// what its commit left behind (core.PollCommit.Prune).
+func (e *env) checkPruned() {
+	e.t.Helper()
+	states := e.goalStates()
+	buckets, err := e.stores.triggers.ReportedBuckets(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k := range buckets {
+		st, ok := states[k.GoalID]
+		if !ok || k.Start < st.Kept().Unix() {
+			e.t.Errorf("after the poll the store keeps goal %d's bucket at %v; its state %+v keeps from %v",
+				k.GoalID, time.Unix(k.Start, 0).UTC(), st, st.Kept().UTC())
+		}
+	}
 }
 
 // chNow is ClickHouse's now(), to which all seeded times are relative.

@@ -198,7 +198,8 @@ func (c *cycle) goalEvents(ctx context.Context, plan *goalPlan) (*goalResult, er
 	}
 	// Only the states that moved are written: at a poll interval under the
 	// bucket's 10 s, most polls move none. Only the goals whose kept span
-	// moved are pruned, which a recount does, not every poll.
+	// moved (at a recount, a catch-up or a goal's first count, not at every
+	// poll) are pruned.
 	r.prune = map[int64]time.Time{}
 	for id, st := range r.states {
 		old, ok := c.goalStates[id]

@@ -190,7 +190,7 @@ func TestTriggerStore(t *testing.T) {
 		}
 		// A state moved without a prune time keeps every bucket.
 		if err := store.CommitPoll(ctx, core.PollCommit{
-			Goals: map[int64]core.GoalState{g.ID: {Open: t0.Add(40 * time.Second), Recount: t0.Add(20 * time.Second)}},
+			Goals: map[int64]core.GoalState{g.ID: {Open: t0.Add(30 * time.Second), Recount: t0.Add(20 * time.Second)}},
 		}); err != nil {
 			t.Fatal(err)
 		}
