@@ -147,8 +147,8 @@ func (rn *run) pollTargets() []target {
 	if v, ok := rn.get("BenchmarkPollCycle/sites=1000/live-parts", "ms/poll"); ok {
 		b, _ := rn.get("BenchmarkPollCycle/sites=1000/live-parts", "baseline-ms")
 		m := num(v) + " ms"
-		if b > 0 {
-			m += fmt.Sprintf(" = %s × its baseline", num(v/b))
+		if r, ok := rn.get("BenchmarkPollCycle/sites=1000/live-parts", pollRatio); ok {
+			m += fmt.Sprintf(" = %s × its baseline", num(r))
 		}
 		ts = append(ts, target{what: "The same poll over a live server's layout: the history merged, the last 15 minutes in parts of their own",
 			value: m, measured: m, baseline: num(b) + " ms: the same baseline over that layout", goal: "—", verdict: "informational"})
